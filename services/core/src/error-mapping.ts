@@ -18,7 +18,7 @@ const INFRA_UNAVAILABLE = new Set([
 
 function errorCodeOf(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     return typeof code === "string" ? code : undefined;
   }
   return undefined;
@@ -40,7 +40,13 @@ export function toConnectError(error: unknown, reportUnmapped?: UnmappedErrorRep
   }
   const sysCode = errorCodeOf(error);
   if (sysCode !== undefined && INFRA_UNAVAILABLE.has(sysCode)) {
-    return new ConnectError("A backing service is unavailable; retry later", Code.Unavailable, undefined, undefined, error);
+    return new ConnectError(
+      "A backing service is unavailable; retry later",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      error,
+    );
   }
   if (sysCode === "23505") {
     // PostgreSQL unique_violation

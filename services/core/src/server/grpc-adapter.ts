@@ -1,5 +1,11 @@
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  createHandlerContext,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import type { WrappedService } from "./wrap-service.js";
 
@@ -53,7 +59,7 @@ function metadataFromHeaders(headers: Headers): grpc.Metadata {
 function statusFrom(error: unknown): Partial<grpc.StatusObject> {
   const connectError = error instanceof ConnectError ? error : ConnectError.from(error);
   // ConnectError's numeric codes are gRPC's status codes.
-  return { code: connectError.code as number as grpc.status, details: connectError.rawMessage };
+  return { code: connectError.code as number, details: connectError.rawMessage };
 }
 
 interface CallScope {
@@ -135,7 +141,10 @@ export function registerGrpcService(
     if (method.methodKind === "unary") {
       const unary: grpc.handleUnaryCall<unknown, unknown> = (call, callback) => {
         if (call.request instanceof UndecodableRequest) {
-          callback({ code: grpc.status.INVALID_ARGUMENT, details: `The request is not a valid ${method.input.typeName} message` });
+          callback({
+            code: grpc.status.INVALID_ARGUMENT,
+            details: `The request is not a valid ${method.input.typeName} message`,
+          });
           return;
         }
         const scope = scopeFor(service, method, path, call, shutdownSignal);
@@ -154,7 +163,10 @@ export function registerGrpcService(
     } else if (method.methodKind === "server_streaming") {
       const streaming: grpc.handleServerStreamingCall<unknown, unknown> = (call) => {
         if (call.request instanceof UndecodableRequest) {
-          call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: `The request is not a valid ${method.input.typeName} message` });
+          call.emit("error", {
+            code: grpc.status.INVALID_ARGUMENT,
+            details: `The request is not a valid ${method.input.typeName} message`,
+          });
           return;
         }
         const scope = scopeFor(service, method, path, call, shutdownSignal);

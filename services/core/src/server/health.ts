@@ -1,5 +1,8 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@larder/gen/es/grpc/health/v1/health_pb";
+import {
+  type Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "@larder/gen/es/grpc/health/v1/health_pb";
 import { NotFoundError } from "../errors.js";
 
 export { ServingStatus };

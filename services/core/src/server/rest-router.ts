@@ -116,7 +116,10 @@ export class RestRouter {
     const route = byMethod.get(req.method ?? "GET");
     if (route === undefined) {
       res.setHeader("allow", [...byMethod.keys()].join(", "));
-      send(res, { status: 405, json: { detail: `Method ${req.method ?? ""} is not allowed on ${url.pathname}`, code: "method_not_allowed" } });
+      send(res, {
+        status: 405,
+        json: { detail: `Method ${req.method ?? ""} is not allowed on ${url.pathname}`, code: "method_not_allowed" },
+      });
       return;
     }
     const controller = new AbortController();
@@ -164,7 +167,10 @@ export class RestRouter {
       if (error instanceof BodyTooLargeError) {
         send(res, {
           status: 413,
-          json: { detail: `The request body exceeds the limit of ${this.options.maxBodyBytes} bytes (maxMessageBytes)`, code: "resource_exhausted" },
+          json: {
+            detail: `The request body exceeds the limit of ${this.options.maxBodyBytes} bytes (maxMessageBytes)`,
+            code: "resource_exhausted",
+          },
           headers: { connection: "close" },
         });
       } else {

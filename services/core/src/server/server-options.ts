@@ -52,7 +52,8 @@ export function validateServerOptions(input: ServerOptionsInput = {}): ServerOpt
   for (const [key, value] of Object.entries(input)) {
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   }
-  if (typeof merged.host !== "string" || merged.host.length === 0) throw new ConfigError("host must be a non-empty string");
+  if (typeof merged.host !== "string" || merged.host.length === 0)
+    throw new ConfigError("host must be a non-empty string");
   integerIn("port", merged.port, 0, 65535);
   integerIn("maxMessageBytes", merged.maxMessageBytes, 1024, 2 ** 31 - 1);
   integerIn("maxConcurrentCalls", merged.maxConcurrentCalls, 1, 1_000_000);

@@ -23,7 +23,11 @@ export interface LarderServer {
   readonly options: ServerOptions;
   readonly health: HealthRegistry;
   /** Serves `impl` over gRPC and Connect; marks it SERVING in health once listening. */
-  addService<D extends DescService>(service: D, impl: Partial<ServiceImpl<D>>, aliases?: readonly GrpcRegistration[]): void;
+  addService<D extends DescService>(
+    service: D,
+    impl: Partial<ServiceImpl<D>>,
+    aliases?: readonly GrpcRegistration[],
+  ): void;
   addRoute(route: RestRoute): void;
   /** Appends an interceptor (auth, telemetry) that runs for every non-health call on every protocol. */
   addInterceptor(interceptor: CallInterceptor): void;
@@ -55,7 +59,10 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   const grpcOptions: grpc.ServerOptions = {
     "grpc.max_receive_message_length": options.maxMessageBytes,
     ...(options.maxConnectionAgeMs > 0
-      ? { "grpc.max_connection_age_ms": options.maxConnectionAgeMs, "grpc.max_connection_age_grace_ms": options.shutdownGraceMs }
+      ? {
+          "grpc.max_connection_age_ms": options.maxConnectionAgeMs,
+          "grpc.max_connection_age_grace_ms": options.shutdownGraceMs,
+        }
       : {}),
   };
   const grpcServer = new grpc.Server(grpcOptions);
@@ -75,22 +82,37 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   let httpServer: http.Server | undefined;
   let listener: net.Server | undefined;
   const sockets = new Set<Duplex>();
+  // HTTP/1.1 connections and their requests in flight: the http server never listens itself, so its
+  // own closeIdleConnections() does not track them.
+  const http1Requests = new Map<Duplex, number>();
+  let closing = false;
   let shuttingDown: Promise<void> | undefined;
 
-  function route(socket: Duplex & { alpnProtocol?: string | false | undefined }): void {
+  function closeIdleHttp1(): void {
+    for (const [socket, active] of http1Requests) if (active === 0) socket.end();
+  }
+
+  function route(socket: Duplex): void {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    if (socket.alpnProtocol === "h2") {
+    if (socket instanceof tls.TLSSocket && socket.alpnProtocol === "h2") {
       injector.injectConnection(socket);
       return;
     }
+    // Peek at the first bytes: HTTP/2's preface goes to grpc-js, anything else to the HTTP/1.1 server.
+    // Both servers read bytes pushed back with unshift() before consuming the socket themselves.
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
-      if (startsLikeHttp2(chunk)) injector.injectConnection(socket);
-      else httpServer?.emit("connection", socket);
-      socket.resume();
+      if (startsLikeHttp2(chunk)) {
+        injector.injectConnection(socket);
+      } else {
+        http1Requests.set(socket, 0);
+        socket.once("close", () => http1Requests.delete(socket));
+        httpServer?.emit("connection", socket);
+        socket.resume();
+      }
     });
   }
 
@@ -122,12 +144,24 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
           for (const { desc, wrapped } of services) router.service(desc, wrapped as never);
         },
         readMaxBytes: options.maxMessageBytes,
+        // An unknown JSON field is a client mistake worth a clear INVALID_ARGUMENT, not silence.
+        jsonOptions: { ignoreUnknownFields: false },
         shutdownSignal: shutdownController.signal,
         fallback: (req, res) => {
-          void rest.handle(req as http.IncomingMessage, res);
+          void rest.handle(req as http.IncomingMessage, res as http.ServerResponse);
         },
       });
-      httpServer = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => connectHandler(req, res));
+      httpServer = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+        const socket = req.socket;
+        http1Requests.set(socket, (http1Requests.get(socket) ?? 0) + 1);
+        if (closing) res.setHeader("connection", "close");
+        res.once("close", () => {
+          const active = (http1Requests.get(socket) ?? 1) - 1;
+          http1Requests.set(socket, active);
+          if (closing && active === 0) socket.end();
+        });
+        connectHandler(req, res);
+      });
       httpServer.on("clientError", (_error, socket) => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
         else socket.destroy();
@@ -165,18 +199,29 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
     shutdown() {
       shuttingDown ??= (async () => {
         health.shutdown();
+        closing = true;
         if (options.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
         listener?.close();
         // GOAWAY on every HTTP/2 session; in-flight streams go on until they finish or the grace ends.
         injector.drain(options.shutdownGraceMs);
-        httpServer?.close();
-        httpServer?.closeIdleConnections();
-        const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), options.shutdownGraceMs).unref());
+        closeIdleHttp1();
+        const deadline = Date.now() + options.shutdownGraceMs;
+        const grace = new Promise<"timeout">((resolve) =>
+          setTimeout(() => resolve("timeout"), options.shutdownGraceMs).unref(),
+        );
         const outcome = await Promise.race([limit.idle().then(() => "idle" as const), grace]);
-        if (outcome === "timeout") logger.warn({ inFlight: limit.inFlight }, "shutdown grace period over; cutting calls in flight");
+        if (outcome === "timeout") {
+          logger.warn({ inFlight: limit.inFlight }, "shutdown grace period over; cutting calls in flight");
+        } else {
+          // Handlers are done; let responses flush and connections close on their own (HTTP/2 closes
+          // after GOAWAY once its streams end; idle HTTP/1.1 keep-alive connections are closed here).
+          while (sockets.size > 0 && Date.now() < deadline) {
+            closeIdleHttp1();
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
         shutdownController.abort();
         injector.destroy();
-        httpServer?.closeAllConnections();
         for (const socket of sockets) socket.destroy();
         for (const hook of closeHooks) {
           try {

@@ -55,7 +55,7 @@ export function wrapService<D extends DescService>(
         let failure: unknown;
         try {
           entered = await enterAll(interceptors, call);
-          return await (fn(request, context) as Promise<unknown>);
+          return await fn(request, context);
         } catch (error) {
           failure = error;
           throw toConnectError(error, reportUnmapped);
