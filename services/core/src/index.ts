@@ -32,3 +32,66 @@ export { toConnectError, httpStatusFromCode, codeName } from "./error-mapping.js
 export type { UnmappedErrorReporter } from "./error-mapping.js";
 export { createLogger, silentLogger } from "./logger.js";
 export type { Logger, LogLevel } from "./logger.js";
+
+// --- feature_store.yaml: parsing and validation (src/config) ---
+export { expandEnv } from "./config/expand-env.js";
+export type { Environment } from "./config/expand-env.js";
+export { loadRepoConfig, FEATURE_STORE_YAML } from "./config/load-repo-config.js";
+export type { LoadRepoConfigOptions } from "./config/load-repo-config.js";
+export { validateRepoConfig, defineRepoConfig, DEFAULT_REPO_CONFIG } from "./config/repo-config.js";
+export type { RepoConfig, RepoConfigInput } from "./config/repo-config.js";
+export { validateRegistryConfig, DEFAULT_REGISTRY_CONFIG } from "./config/registry-config.js";
+export type {
+  RegistryConfig,
+  SqlRegistryConfig,
+  SqliteRegistryConfig,
+  PostgresRegistryConfig,
+  FileRegistryConfig,
+  RemoteRegistryConfig,
+} from "./config/registry-config.js";
+export {
+  validateOnlineStoreConfig,
+  DEFAULT_SQLITE_ONLINE_STORE_CONFIG,
+  DEFAULT_REDIS_ONLINE_STORE_CONFIG,
+} from "./config/online-store-config.js";
+export type {
+  OnlineStoreConfig,
+  SqliteOnlineStoreConfig,
+  RedisOnlineStoreConfig,
+  DisabledOnlineStoreConfig,
+  RedisType,
+  OnlineStoreLayout,
+} from "./config/online-store-config.js";
+export { parseRedisConnectionString } from "./config/redis-connection-string.js";
+export type { RedisConnection, RedisNode } from "./config/redis-connection-string.js";
+export { validateOfflineStoreConfig, DEFAULT_POSTGRES_OFFLINE_STORE_CONFIG } from "./config/offline-store-config.js";
+export type {
+  OfflineStoreConfig,
+  FileOfflineStoreConfig,
+  PostgresOfflineStoreConfig,
+  PostgresSslMode,
+} from "./config/offline-store-config.js";
+export { validateBatchEngineConfig, DEFAULT_BULLMQ_BATCH_ENGINE_CONFIG } from "./config/batch-engine-config.js";
+export type {
+  BatchEngineConfig,
+  LocalBatchEngineConfig,
+  BullmqBatchEngineConfig,
+} from "./config/batch-engine-config.js";
+export { validateAuthConfig, DEFAULT_OIDC_AUTH_CONFIG, DEFAULT_UNCOVERED_POLICY } from "./config/auth-config.js";
+export type {
+  AuthConfig,
+  NoAuthConfig,
+  OidcAuthConfig,
+  KubernetesAuthConfig,
+  UncoveredPolicy,
+} from "./config/auth-config.js";
+export { validateFeatureServerConfig, DEFAULT_FEATURE_SERVER_CONFIG } from "./config/feature-server-config.js";
+export type {
+  FeatureServerConfig,
+  MetricsConfig,
+  TracingConfig,
+  FeatureLoggingConfig,
+} from "./config/feature-server-config.js";
+export { isPluginType } from "./config/plugin-config.js";
+export type { PluginConfig } from "./config/plugin-config.js";
+// --- end feature_store.yaml ---

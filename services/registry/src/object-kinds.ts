@@ -53,7 +53,13 @@ export interface KindInfo {
 type Spec = { name: string; project: string };
 type WithSpec = RegistryObject & { spec?: (Message & Spec) | undefined };
 
-function specKind(kind: ObjectKind, label: string, field: RegistryListField, schema: DescMessage, metaSchema: DescMessage): KindInfo {
+function specKind(
+  kind: ObjectKind,
+  label: string,
+  field: RegistryListField,
+  schema: DescMessage,
+  metaSchema: DescMessage,
+): KindInfo {
   const specField = schema.fields.find((f) => f.localName === "spec");
   if (specField?.message === undefined) throw new Error(`${schema.typeName} has no spec message`);
   const specSchema = specField.message;
@@ -110,7 +116,13 @@ export const KINDS: readonly KindInfo[] = [
     StreamFeatureViewSchema,
     FeatureViewMetaSchema,
   ),
-  specKind(ObjectKind.FEATURE_SERVICE, "feature service", "featureServices", FeatureServiceSchema, FeatureServiceMetaSchema),
+  specKind(
+    ObjectKind.FEATURE_SERVICE,
+    "feature service",
+    "featureServices",
+    FeatureServiceSchema,
+    FeatureServiceMetaSchema,
+  ),
   specKind(ObjectKind.PERMISSION, "permission", "permissions", PermissionSchema, PermissionMetaSchema),
 ];
 

@@ -1,7 +1,11 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
-import { ObjectKind, type RegistryService, type RepoContents } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
+import {
+  ObjectKind,
+  type RegistryService,
+  type RepoContents,
+} from "@larder/gen/es/larder/registry/v1/registry_service_pb";
 import { InvalidArgumentError, NotFoundError } from "@larder/core";
 import { kindInfo, objectsOf, type RegistryObject } from "./object-kinds.js";
 import type { RegistryStore } from "./registry-store.js";
@@ -71,7 +75,9 @@ export function createRegistryService(store: RegistryStore): ServiceImpl<typeof 
       return { dataSources: list(await snapshot(), ObjectKind.DATA_SOURCE, r.project, r.tags) };
     },
     async deleteDataSource(r) {
-      return { registryVersion: await store.deleteObject(ObjectKind.DATA_SOURCE, r.project, r.name, r.expectedVersion) };
+      return {
+        registryVersion: await store.deleteObject(ObjectKind.DATA_SOURCE, r.project, r.name, r.expectedVersion),
+      };
     },
     async getFeatureView(r) {
       return { featureView: getOne(await snapshot(), ObjectKind.FEATURE_VIEW, r.project, r.name) };
@@ -80,7 +86,9 @@ export function createRegistryService(store: RegistryStore): ServiceImpl<typeof 
       return { featureViews: list(await snapshot(), ObjectKind.FEATURE_VIEW, r.project, r.tags) };
     },
     async deleteFeatureView(r) {
-      return { registryVersion: await store.deleteObject(ObjectKind.FEATURE_VIEW, r.project, r.name, r.expectedVersion) };
+      return {
+        registryVersion: await store.deleteObject(ObjectKind.FEATURE_VIEW, r.project, r.name, r.expectedVersion),
+      };
     },
     async getOnDemandFeatureView(r) {
       return { onDemandFeatureView: getOne(await snapshot(), ObjectKind.ON_DEMAND_FEATURE_VIEW, r.project, r.name) };
@@ -105,11 +113,15 @@ export function createRegistryService(store: RegistryStore): ServiceImpl<typeof 
         r.tags,
       );
       const filtered =
-        r.featureView === "" ? services : services.filter((s) => s.spec?.features.some((p) => p.featureViewName === r.featureView));
+        r.featureView === ""
+          ? services
+          : services.filter((s) => s.spec?.features.some((p) => p.featureViewName === r.featureView));
       return { featureServices: filtered as never };
     },
     async deleteFeatureService(r) {
-      return { registryVersion: await store.deleteObject(ObjectKind.FEATURE_SERVICE, r.project, r.name, r.expectedVersion) };
+      return {
+        registryVersion: await store.deleteObject(ObjectKind.FEATURE_SERVICE, r.project, r.name, r.expectedVersion),
+      };
     },
     async getPermission(r) {
       return { permission: getOne(await snapshot(), ObjectKind.PERMISSION, r.project, r.name) };

@@ -20,7 +20,11 @@ function dependents(registry: Registry, kind: ObjectKind, project: string, name:
       if (view.spec?.entities.includes(name) === true) found.push(`feature view "${view.spec.name}"`);
     }
   }
-  if (kind === ObjectKind.FEATURE_VIEW || kind === ObjectKind.ON_DEMAND_FEATURE_VIEW || kind === ObjectKind.STREAM_FEATURE_VIEW) {
+  if (
+    kind === ObjectKind.FEATURE_VIEW ||
+    kind === ObjectKind.ON_DEMAND_FEATURE_VIEW ||
+    kind === ObjectKind.STREAM_FEATURE_VIEW
+  ) {
     for (const service of inProject(registry.featureServices)) {
       if (service.spec?.features.some((p) => p.featureViewName === name) === true) {
         found.push(`feature service "${service.spec.name}"`);
@@ -86,7 +90,9 @@ export class RegistryStore implements RegistryApi {
         if (index < 0) continue;
         const users = dependents(current, candidate.kind, project, name);
         if (users.length > 0) {
-          throw new FailedPreconditionError(`${candidate.label} "${name}" is used by ${users.join(", ")}; delete those first`);
+          throw new FailedPreconditionError(
+            `${candidate.label} "${name}" is used by ${users.join(", ")}; delete those first`,
+          );
         }
         list.splice(index, 1);
         removed = true;
@@ -123,7 +129,8 @@ export class RegistryStore implements RegistryApi {
       const view =
         next.featureViews.find((v) => v.spec?.project === project && v.spec.name === featureView) ??
         next.streamFeatureViews.find((v) => v.spec?.project === project && v.spec.name === featureView);
-      if (view === undefined) throw new NotFoundError(`feature view "${featureView}" does not exist in project "${project}"`);
+      if (view === undefined)
+        throw new NotFoundError(`feature view "${featureView}" does not exist in project "${project}"`);
       const meta = (view.meta ??= create(FeatureViewMetaSchema));
       meta.materializationIntervals.push(create(MaterializationIntervalSchema, { startTime: start, endTime: end }));
       meta.lastUpdatedTimestamp = timestampFromDate(this.clock());

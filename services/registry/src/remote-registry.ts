@@ -24,7 +24,9 @@ export class RemoteRegistry implements RegistryApi {
     if (!/^[^\s/:]+:\d+$/.test(options.target)) {
       throw new InvalidArgumentError(`registry.path must be host:port for a remote registry, got "${options.target}"`);
     }
-    const transport = createGrpcTransport({ baseUrl: `${options.tls === true ? "https" : "http"}://${options.target}` });
+    const transport = createGrpcTransport({
+      baseUrl: `${options.tls === true ? "https" : "http"}://${options.target}`,
+    });
     this.client = createClient(RegistryService, transport);
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -82,7 +84,10 @@ export class RemoteRegistry implements RegistryApi {
   }
 
   async recordMaterialization(project: string, featureView: string, start: Timestamp, end: Timestamp): Promise<bigint> {
-    const response = await this.client.recordMaterialization({ project, featureView, startTime: start, endTime: end }, this.opts);
+    const response = await this.client.recordMaterialization(
+      { project, featureView, startTime: start, endTime: end },
+      this.opts,
+    );
     return response.registryVersion;
   }
 

@@ -12,12 +12,18 @@ interface Problems {
   reference: string[];
 }
 
-function checkFeatures(owner: string, features: readonly FeatureSpec[], entityColumns: readonly string[], p: Problems): void {
+function checkFeatures(
+  owner: string,
+  features: readonly FeatureSpec[],
+  entityColumns: readonly string[],
+  p: Problems,
+): void {
   const seen = new Set<string>();
   for (const feature of features) {
     if (feature.name === "") p.definition.push(`${owner}: a feature has no name`);
     else if (seen.has(feature.name)) p.definition.push(`${owner}: feature "${feature.name}" is defined twice`);
-    else if (entityColumns.includes(feature.name)) p.definition.push(`${owner}: feature "${feature.name}" has the name of a join key`);
+    else if (entityColumns.includes(feature.name))
+      p.definition.push(`${owner}: feature "${feature.name}" has the name of a join key`);
     seen.add(feature.name);
     if (feature.valueType === ValueType.UNSPECIFIED || ValueType[feature.valueType] === undefined) {
       p.definition.push(`${owner}: feature "${feature.name}" has an unknown type`);
@@ -25,7 +31,13 @@ function checkFeatures(owner: string, features: readonly FeatureSpec[], entityCo
   }
 }
 
-function checkSource(owner: string, source: DataSource | undefined, field: string, sources: Set<string>, p: Problems): void {
+function checkSource(
+  owner: string,
+  source: DataSource | undefined,
+  field: string,
+  sources: Set<string>,
+  p: Problems,
+): void {
   if (source === undefined) return;
   if (source.name !== "" && !sources.has(source.name)) {
     p.reference.push(`${owner}: ${field} "${source.name}" is not a data source of this project`);
@@ -71,8 +83,14 @@ export function validateContents(desired: RepoContents): void {
     for (const entity of spec.entities) {
       if (!entities.has(entity)) p.reference.push(`${owner}: entity "${entity}" is not defined in this project`);
     }
-    checkFeatures(owner, spec.features, spec.entityColumns.map((c) => c.name), p);
-    if (spec.batchSource === undefined && spec.streamSource === undefined) p.definition.push(`${owner}: source is required`);
+    checkFeatures(
+      owner,
+      spec.features,
+      spec.entityColumns.map((c) => c.name),
+      p,
+    );
+    if (spec.batchSource === undefined && spec.streamSource === undefined)
+      p.definition.push(`${owner}: source is required`);
     checkSource(owner, spec.batchSource, "batch source", sources, p);
     checkSource(owner, spec.streamSource, "stream source", sources, p);
     if (spec.ttl !== undefined && (spec.ttl.seconds < 0n || spec.ttl.nanos < 0)) {
@@ -92,8 +110,16 @@ export function validateContents(desired: RepoContents): void {
     for (const [key, source] of Object.entries(spec.sources)) {
       const s = source.source;
       const viewName =
-        s.case === "featureView" ? s.value.spec?.name : s.case === "featureViewProjection" ? s.value.featureViewName : undefined;
-      if (viewName !== undefined && !desired.featureViews.some((v) => v.spec?.name === viewName) && !desired.streamFeatureViews.some((v) => v.spec?.name === viewName)) {
+        s.case === "featureView"
+          ? s.value.spec?.name
+          : s.case === "featureViewProjection"
+            ? s.value.featureViewName
+            : undefined;
+      if (
+        viewName !== undefined &&
+        !desired.featureViews.some((v) => v.spec?.name === viewName) &&
+        !desired.streamFeatureViews.some((v) => v.spec?.name === viewName)
+      ) {
         p.reference.push(`${owner}: source "${key}" refers to feature view "${viewName}", which is not defined`);
       }
     }

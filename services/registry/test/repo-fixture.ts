@@ -8,7 +8,10 @@ import { RepoContentsSchema, type RepoContents } from "@larder/gen/es/larder/reg
 import { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
 
 /** A small driver-stats repo state built from protos (independent of the SDK). */
-export function driverRepo(project = "driver_ranking", options: { description?: string; extraFeature?: boolean } = {}): RepoContents {
+export function driverRepo(
+  project = "driver_ranking",
+  options: { description?: string; extraFeature?: boolean } = {},
+): RepoContents {
   const source = create(DataSourceSchema, {
     name: "driver_stats",
     project,
@@ -25,7 +28,13 @@ export function driverRepo(project = "driver_ranking", options: { description?: 
     project: create(ProjectSchema, { spec: { name: project } }),
     entities: [
       create(EntitySchema, {
-        spec: { name: "driver", project, joinKey: "driver_id", valueType: ValueType.INT64, description: options.description ?? "" },
+        spec: {
+          name: "driver",
+          project,
+          joinKey: "driver_id",
+          valueType: ValueType.INT64,
+          description: options.description ?? "",
+        },
       }),
     ],
     dataSources: [source],
@@ -48,7 +57,12 @@ export function driverRepo(project = "driver_ranking", options: { description?: 
         spec: {
           name: "driver_activity",
           project,
-          features: [{ featureViewName: "driver_hourly_stats", featureColumns: [{ name: "conv_rate", valueType: ValueType.FLOAT }] }],
+          features: [
+            {
+              featureViewName: "driver_hourly_stats",
+              featureColumns: [{ name: "conv_rate", valueType: ValueType.FLOAT }],
+            },
+          ],
         },
       }),
     ],

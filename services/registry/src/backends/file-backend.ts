@@ -15,7 +15,8 @@ async function readRegistry(path: string): Promise<Registry> {
   try {
     return fromBinary(RegistrySchema, await readFile(path));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return create(RegistrySchema, { registrySchemaVersion: "1" });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return create(RegistrySchema, { registrySchemaVersion: "1" });
     throw error;
   }
 }
@@ -33,7 +34,8 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const info = await stat(lock).catch(() => undefined);
       if (info !== undefined && Date.now() - info.mtimeMs > STALE_LOCK_MS) await rm(lock, { force: true });
-      if (Date.now() > deadline) throw new UnavailableError("The file registry is locked by another writer; retry later");
+      if (Date.now() > deadline)
+        throw new UnavailableError("The file registry is locked by another writer; retry later");
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     }
   }
@@ -87,4 +89,3 @@ export function createFileBackend(path: string): RegistryBackend {
     },
   };
 }
-

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { LarderError, UnavailableError } from "@larder/core";
 import type { RegistryBackend, RegistryMutation, UpdateOutcome } from "./registry-backend.js";
 import { checkExpectedVersion, diffRows, fromRows, toRows, type ObjectRow } from "./registry-rows.js";
 
@@ -32,6 +33,22 @@ function safeDescription(url: string): string {
   }
 }
 
+/** PostgreSQL error classes that mean "the database is not there right now", not "your input is bad". */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0|53)/;
+const CONNECTION_LOST =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET/;
+
+/** Maps connection failures to UNAVAILABLE; domain errors and anything else pass through. */
+function mapPostgresError(error: unknown): unknown {
+  if (error instanceof LarderError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : "";
+  if ((typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)) || CONNECTION_LOST.test(message)) {
+    return new UnavailableError("The registry database is unavailable; retry later", { cause: error });
+  }
+  return error;
+}
+
 /**
  * The production SQL registry. Each update is one transaction that starts with SELECT … FOR UPDATE
  * on the meta row holding the version, so concurrent applies serialise and none is lost.
@@ -41,6 +58,21 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
 
+  // A checked-out client whose connection dies between queries emits 'error'; the failing query
+  // already reports it to the caller, so the event must not crash the process.
+  const ignoreError = (): void => undefined;
+  const connect = async (): Promise<pg.PoolClient> => {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw mapPostgresError(error);
+    });
+    client.on("error", ignoreError);
+    return client;
+  };
+  const release = (client: pg.PoolClient, error?: unknown): void => {
+    client.removeListener("error", ignoreError);
+    client.release(error instanceof Error ? error : undefined);
+  };
+
   const readRows = async (client: pg.PoolClient | pg.Pool): Promise<ObjectRow[]> => {
     const result = await client.query<{ kind: number; project: string; name: string; data: Buffer }>(
       "SELECT kind, project, name, data FROM larder_registry_objects",
@@ -48,10 +80,22 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
     return result.rows;
   };
 
-  return {
+  // Reads retry once: a pooled connection the server closed fails its first query, and the retry
+  // gets a fresh one. Writes never retry here; their caller decides (they carry an expected version).
+  const readOnce = async <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof UnavailableError)) throw error;
+      return read();
+    }
+  };
+
+  const api: RegistryBackend = {
     description: safeDescription(url),
     async init() {
-      const client = await pool.connect();
+      const client = await connect();
+      let failure: unknown;
       try {
         await client.query("BEGIN");
         await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
@@ -59,13 +103,15 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        failure = error;
+        throw mapPostgresError(error);
       } finally {
-        client.release();
+        release(client, failure);
       }
     },
     async load() {
-      const client = await pool.connect();
+      const client = await connect();
+      let failure: unknown;
       try {
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         const meta = await client.query<{ version: string; last_updated: Date | null }>(
@@ -77,20 +123,26 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
         return fromRows(rows, BigInt(row?.version ?? 0), row?.last_updated ?? undefined);
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        failure = error;
+        throw mapPostgresError(error);
       } finally {
-        client.release();
+        release(client, failure);
       }
     },
     async currentVersion() {
-      const meta = await pool.query<{ version: string; last_updated: Date | null }>(
-        "SELECT version, last_updated FROM larder_registry_meta WHERE id = 1",
-      );
+      const meta = await pool
+        .query<{ version: string; last_updated: Date | null }>(
+          "SELECT version, last_updated FROM larder_registry_meta WHERE id = 1",
+        )
+        .catch((error: unknown) => {
+          throw mapPostgresError(error);
+        });
       const row = meta.rows[0];
       return { version: BigInt(row?.version ?? 0), lastUpdated: row?.last_updated ?? undefined };
     },
     async update<T>(mutate: RegistryMutation<T>, expectedVersion?: bigint): Promise<UpdateOutcome<T>> {
-      const client = await pool.connect();
+      const client = await connect();
+      let failure: unknown;
       try {
         await client.query("BEGIN");
         const meta = await client.query<{ version: string; last_updated: Date | null }>(
@@ -131,13 +183,19 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
         };
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
+        failure = error;
+        throw mapPostgresError(error);
       } finally {
-        client.release();
+        release(client, failure);
       }
     },
     async close() {
       await pool.end();
     },
+  };
+  return {
+    ...api,
+    load: () => readOnce(() => api.load()),
+    currentVersion: () => readOnce(() => api.currentVersion()),
   };
 }

@@ -21,7 +21,12 @@ export function toRows(registry: Registry): Map<string, ObjectRow> {
   const rows = new Map<string, ObjectRow>();
   for (const info of KINDS) {
     for (const object of objectsOf(registry, info)) {
-      const row = { kind: info.kind, project: info.project(object), name: info.name(object), data: toBinary(info.schema, object) };
+      const row = {
+        kind: info.kind,
+        project: info.project(object),
+        name: info.name(object),
+        data: toBinary(info.schema, object),
+      };
       rows.set(rowKey(row), row);
     }
   }

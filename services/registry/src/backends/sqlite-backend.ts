@@ -47,12 +47,14 @@ export function createSqliteBackend(path: string): RegistryBackend {
     };
   };
   const readRows = (d: Database.Database): ObjectRow[] =>
-    (d.prepare("SELECT kind, project, name, data FROM larder_registry_objects").all() as Array<{
-      kind: bigint;
-      project: string;
-      name: string;
-      data: Buffer;
-    }>).map((r) => ({ kind: Number(r.kind), project: r.project, name: r.name, data: r.data }));
+    (
+      d.prepare("SELECT kind, project, name, data FROM larder_registry_objects").all() as Array<{
+        kind: bigint;
+        project: string;
+        name: string;
+        data: Buffer;
+      }>
+    ).map((r) => ({ kind: Number(r.kind), project: r.project, name: r.name, data: r.data }));
 
   return {
     description: `sqlite:${path}`,

@@ -20,7 +20,9 @@ function codeOf(error: unknown): Code | undefined {
 }
 
 const summary = (changes: readonly { kind: ObjectKind; name: string; change: ChangeType }[]): string[] =>
-  changes.filter((c) => c.change !== ChangeType.UNCHANGED).map((c) => `${ChangeType[c.change]} ${ObjectKind[c.kind]} ${c.name}`);
+  changes
+    .filter((c) => c.change !== ChangeType.UNCHANGED)
+    .map((c) => `${ChangeType[c.change]} ${ObjectKind[c.kind]} ${c.name}`);
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -83,9 +85,13 @@ describe.each(backends)("RegistryStore on %s", (_name, makeBackend) => {
     try {
       const { version } = await store.apply(driverRepo("stale_test"));
       await store.apply(driverRepo("stale_test", { description: "newer" }), { expectedVersion: version });
-      const error = await store.apply(driverRepo("stale_test", { description: "older" }), { expectedVersion: version }).catch((e: unknown) => e);
+      const error = await store
+        .apply(driverRepo("stale_test", { description: "older" }), { expectedVersion: version })
+        .catch((e: unknown) => e);
       expect(codeOf(error)).toBe(Code.Aborted);
-      expect((await store.snapshot()).entities.find((e) => e.spec?.project === "stale_test")?.spec?.description).toBe("newer");
+      expect((await store.snapshot()).entities.find((e) => e.spec?.project === "stale_test")?.spec?.description).toBe(
+        "newer",
+      );
     } finally {
       await store.close();
     }
@@ -119,17 +125,26 @@ describe.each(backends)("RegistryStore on %s", (_name, makeBackend) => {
         Code.FailedPrecondition,
       );
       await store.deleteObject(ObjectKind.FEATURE_SERVICE, "proj_a", "driver_activity");
-      expect(codeOf(await store.deleteObject(ObjectKind.FEATURE_SERVICE, "proj_a", "driver_activity").catch((e: unknown) => e))).toBe(
-        Code.NotFound,
+      expect(
+        codeOf(
+          await store.deleteObject(ObjectKind.FEATURE_SERVICE, "proj_a", "driver_activity").catch((e: unknown) => e),
+        ),
+      ).toBe(Code.NotFound);
+      await store.recordMaterialization(
+        "proj_b",
+        "driver_hourly_stats",
+        { seconds: 0n, nanos: 0 } as never,
+        { seconds: 3600n, nanos: 0 } as never,
       );
-      await store.recordMaterialization("proj_b", "driver_hourly_stats", { seconds: 0n, nanos: 0 } as never, { seconds: 3600n, nanos: 0 } as never);
       let snapshot = await store.snapshot();
       const viewB = snapshot.featureViews.find((v) => v.spec?.project === "proj_b");
       expect(viewB?.meta?.materializationIntervals.map((i) => i.endTime?.seconds)).toEqual([3600n]);
       // An update of the definition keeps the recorded intervals.
       await store.apply(driverRepo("proj_b", { extraFeature: true }));
       snapshot = await store.snapshot();
-      expect(snapshot.featureViews.find((v) => v.spec?.project === "proj_b")?.meta?.materializationIntervals).toHaveLength(1);
+      expect(
+        snapshot.featureViews.find((v) => v.spec?.project === "proj_b")?.meta?.materializationIntervals,
+      ).toHaveLength(1);
       await store.deleteProject("proj_a");
       snapshot = await store.snapshot();
       expect(snapshot.entities.map((e) => e.spec?.project).filter((p) => p === "proj_a")).toEqual([]);

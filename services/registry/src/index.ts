@@ -1,0 +1,15 @@
+export { RegistryStore } from "./registry-store.js";
+export { RemoteRegistry } from "./remote-registry.js";
+export type { RemoteRegistryOptions } from "./remote-registry.js";
+export { SnapshotCache } from "./snapshot-cache.js";
+export type { SnapshotCacheOptions } from "./snapshot-cache.js";
+export { createRegistryService } from "./registry-service.js";
+export { createRegistryServer } from "./registry-server.js";
+export type { RegistryServerOptions } from "./registry-server.js";
+export type { RegistryApi, ApplyOptions, ChangeSet } from "./registry-api.js";
+export { createSqliteBackend } from "./backends/sqlite-backend.js";
+export { createPostgresBackend } from "./backends/postgres-backend.js";
+export { createFileBackend } from "./backends/file-backend.js";
+export type { RegistryBackend } from "./backends/registry-backend.js";
+export { KINDS, kindInfo } from "./object-kinds.js";
+export type { KindInfo } from "./object-kinds.js";
