@@ -13,3 +13,4 @@ export { createFileBackend } from "./backends/file-backend.js";
 export type { RegistryBackend } from "./backends/registry-backend.js";
 export { KINDS, kindInfo } from "./object-kinds.js";
 export type { KindInfo } from "./object-kinds.js";
+export { openRegistry, backendFor } from "./open-registry.js";

@@ -1,0 +1,3 @@
+export { main, buildProgram } from "./main.js";
+export { loadRepo, loadDefinitions, findDefinitionFiles } from "./repo-loader.js";
+export { writeDriverStats } from "./example-data.js";
