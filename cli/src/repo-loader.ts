@@ -1,12 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { create, equals } from "@bufbuild/protobuf";
-import { DataSourceSchema, type DataSource } from "@larder/gen/es/larder/core/v1/data_source_pb";
-import { ProjectSchema } from "@larder/gen/es/larder/core/v1/project_pb";
-import { RepoContentsSchema, type RepoContents } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
+import type { RepoContents } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
 import { InvalidArgumentError } from "@larder/core";
-import { DefinitionError, isDefinition, type Definition } from "@larder/sdk";
+import { DefinitionError, isDefinition, repoContents, type Definition } from "@larder/sdk";
 
 const ALWAYS_SKIPPED = new Set(["node_modules", "data", "dist"]);
 
@@ -83,79 +80,15 @@ export async function loadDefinitions(repoPath: string): Promise<Array<{ definit
   return [...found].map(([definition, file]) => ({ definition, file }));
 }
 
-function addSource(
-  sources: Map<string, { source: DataSource; file: string }>,
-  source: DataSource | undefined,
-  file: string,
-): void {
-  if (source === undefined || source.name === "") return;
-  const existing = sources.get(source.name);
-  if (existing === undefined) {
-    sources.set(source.name, { source, file });
-    if (source.batchSource !== undefined) addSource(sources, source.batchSource, file);
-    return;
-  }
-  if (!equals(DataSourceSchema, existing.source, source)) {
-    throw new InvalidArgumentError(
-      `${file}: data source "${source.name}" is defined differently in ${existing.file}; data source names must be unique`,
-    );
-  }
-}
-
 /**
  * Loads a feature repo into the desired registry state of `project`: every exported definition, plus
  * the data sources views use without exporting them (as Feast registers them).
  */
 export async function loadRepo(repoPath: string, project: string, description = ""): Promise<RepoContents> {
-  const contents = create(RepoContentsSchema, {
-    project: create(ProjectSchema, { spec: { name: project, description } }),
-  });
-  const sources = new Map<string, { source: DataSource; file: string }>();
-  for (const { definition, file } of await loadDefinitions(repoPath)) {
-    let proto: unknown;
-    try {
-      proto = definition.toProto(project);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new InvalidArgumentError(`${file}: ${message}`, { cause: error });
-    }
-    switch (definition.kind) {
-      case "entity":
-        contents.entities.push(proto as never);
-        break;
-      case "data-source":
-        addSource(sources, proto as DataSource, file);
-        break;
-      case "feature-view": {
-        const view = proto as RepoContents["featureViews"][number];
-        contents.featureViews.push(view);
-        addSource(sources, view.spec?.batchSource, file);
-        addSource(sources, view.spec?.streamSource, file);
-        break;
-      }
-      case "stream-feature-view": {
-        const view = proto as RepoContents["streamFeatureViews"][number];
-        contents.streamFeatureViews.push(view);
-        addSource(sources, view.spec?.batchSource, file);
-        addSource(sources, view.spec?.streamSource, file);
-        break;
-      }
-      case "on-demand-feature-view": {
-        const view = proto as RepoContents["onDemandFeatureViews"][number];
-        contents.onDemandFeatureViews.push(view);
-        for (const source of Object.values(view.spec?.sources ?? {})) {
-          if (source.source.case === "requestDataSource") addSource(sources, source.source.value, file);
-        }
-        break;
-      }
-      case "feature-service":
-        contents.featureServices.push(proto as never);
-        break;
-      case "permission":
-        contents.permissions.push(proto as never);
-        break;
-    }
-  }
-  contents.dataSources = [...sources.values()].map((s) => s.source);
-  return contents;
+  const definitions = await loadDefinitions(repoPath);
+  return repoContents(
+    definitions.map(({ definition, file }) => ({ definition, origin: file })),
+    project,
+    description,
+  );
 }

@@ -63,3 +63,9 @@ export type {
   BatchSourceOptions,
   ProjectionSourceFields,
 } from "./definitions/index.js";
+export { FeatureStore } from "./feature-store.js";
+export type { FeatureStoreOptions } from "./feature-store.js";
+export { repoContents } from "./repo-contents.js";
+export type { SourcedDefinition } from "./repo-contents.js";
+export { defineRepoConfig } from "@larder/core";
+export type { RepoConfig, RepoConfigInput } from "@larder/core";

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as tls from "node:tls";
@@ -52,6 +53,8 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   const chain = (): readonly CallInterceptor[] => interceptors;
   const reportUnmapped = (error: unknown): void => logger.error({ err: error }, "unmapped error answered as INTERNAL");
   const shutdownController = new AbortController();
+  // Every call in flight listens to the shutdown signal; hundreds at once are expected, not a leak.
+  setMaxListeners(0, shutdownController.signal);
   const closeHooks: Array<() => Promise<void> | void> = [];
   const services: Array<{ desc: DescService; wrapped: WrappedService; aliases: readonly GrpcRegistration[] }> = [];
   const rest = new RestRouter({ maxBodyBytes: options.maxMessageBytes, chain, reportUnmapped });
