@@ -95,3 +95,16 @@ export type {
 export { isPluginType } from "./config/plugin-config.js";
 export type { PluginConfig } from "./config/plugin-config.js";
 // --- end feature_store.yaml ---
+
+// --- Value conversion: Feast JSON rendering and input coercion (src/values) ---
+export { valueToJson, timestampToRfc3339, timestampMsToRfc3339, fieldStatusName } from "./values/render-json.js";
+export { valueToJsonText } from "./values/render-json-text.js";
+export { secondsNanosToRfc3339 } from "./values/timestamp-format.js";
+export { coerceJsonToValue, coerceValueToType, valueTypeOf, valueTypeName, parseTimestamp } from "./values/coerce.js";
+export { parseIsoTimestamp, EPOCH_MS_THRESHOLD } from "./values/parse-timestamp.js";
+export type { ParsedTimestamp, ParsedIsoTimestamp } from "./values/parse-timestamp.js";
+export { zonedTimestampToIso, NULL_TIMESTAMP_SECONDS } from "./values/zoned-timestamp.js";
+export { formatPythonFloat } from "./values/python-float.js";
+export { makeValue } from "./values/make-value.js";
+export type { ValueInit } from "./values/make-value.js";
+// --- end value conversion ---
