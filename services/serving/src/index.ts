@@ -1,0 +1,18 @@
+export { createFeatureServer } from "./feature-server.js";
+export type { FeatureServerOptions } from "./feature-server.js";
+export { OnlineFeatures } from "./online-features.js";
+export { createServingService, toResponse, LARDER_VERSION } from "./serving-service.js";
+export { feastRestRoutes, renderResponse } from "./feast-rest-routes.js";
+export { RequestResolver, ResolutionCache } from "./resolution.js";
+export type { ResolvedRequest, ViewRead } from "./resolution.js";
+export { TransformRunner } from "./odfv/transform-runner.js";
+export { parseFeatureRef } from "./feature-refs.js";
+export type {
+  OnlineStore,
+  OnlineView,
+  OnlineRow,
+  OnlineWriteRow,
+  OnlineReadRequest,
+} from "./online-store/online-store.js";
+export { createOnlineStore } from "./online-store/create-online-store.js";
+export { serializeEntityKey, createEntityKeyEncoder } from "./entity-key/serialize.js";

@@ -1,0 +1,18 @@
+import { ConfigError, type OnlineStoreConfig } from "@larder/core";
+import type { OnlineStore } from "./online-store.js";
+import { createRedisOnlineStore, type RedisOnlineStoreOptions } from "./redis-online-store.js";
+import { createSqliteOnlineStore } from "./sqlite-online-store.js";
+
+/** Builds the online store named by `online_store` (sqlite or redis). */
+export function createOnlineStore(config: OnlineStoreConfig, options: RedisOnlineStoreOptions = {}): OnlineStore {
+  switch (config.type) {
+    case "sqlite":
+      return createSqliteOnlineStore(config);
+    case "redis":
+      return createRedisOnlineStore(config, options);
+    case "none":
+      throw new ConfigError("online_store.type none has no online store; configure sqlite or redis to serve features");
+    case "plugin":
+      throw new ConfigError(`online_store.type ${JSON.stringify(config.module)} is not supported yet`);
+  }
+}

@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from "@larder/core";
+import type { OnlineReadRequest, OnlineRow, OnlineView, OnlineWriteRow } from "./online-store.js";
+import type { CommandBatch } from "./redis-batch.js";
+import type { RedisClient } from "./redis-client.js";
+
+/** How one Redis key layout reads, writes and deletes; every read and write is one command per entity key. */
+export interface RedisLayout {
+  /** Queues one command per entity key of the request. */
+  queueRead(batch: CommandBatch, request: OnlineReadRequest): void;
+  /** Decodes the replies of one request (one per entity key, in order). */
+  decodeRead(request: OnlineReadRequest, replies: readonly unknown[], offset: number): (OnlineRow | undefined)[];
+  /** Queues the compare-and-set of one row; its reply is 1 when written, 0 when skipped. */
+  queueWrite(batch: CommandBatch, view: OnlineView, row: OnlineWriteRow): void;
+  deleteView(client: RedisClient, cluster: boolean, view: OnlineView): Promise<void>;
+}
+
+/** Checks a write row against its view; false when it carries no value at all (counted as skipped). */
+export function checkWriteRow(view: OnlineView, row: OnlineWriteRow): boolean {
+  if (row.values.length !== view.features.length) {
+    throw new InvalidArgumentError(
+      `A row for feature view "${view.name}" has ${row.values.length} values but the view has ${view.features.length} features`,
+    );
+  }
+  if (!Number.isFinite(row.eventTimeMs)) {
+    throw new InvalidArgumentError(`A row for feature view "${view.name}" has no valid event timestamp`);
+  }
+  return row.values.some((v) => v !== undefined);
+}
+
+/** Caches a value per object identity (views and feature lists are resolved once per registry version). */
+export function identityCache<K extends object, V>(build: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = build(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}

@@ -1,0 +1,195 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { OnlineRow, OnlineStore, OnlineView, OnlineWriteResult } from "./online-store.js";
+import { checkWriteRow } from "./redis-layout.js";
+
+// Feast's SQLite layout (feast-contracts §5h): a table "<project>_<view>" with one row per (entity key,
+// feature). Differences: event_ts/created_ts hold epoch **milliseconds** (Feast: whole seconds; fractional
+// ms are kept as REAL by SQLite's affinity), value_text/vector_value are not written, and a write replaces
+// stored features only when its event time is newer than the entity's newest stored row (Feast: last write wins).
+
+/** Keys per `entity_key IN (...)` statement; statements exist for powers of two up to this. */
+const READ_CHUNK = 512;
+
+interface TableStatements {
+  readonly newestEvent: Database.Statement<[Buffer], { ts: number | null }>;
+  readonly upsert: Database.Statement<[Buffer, string, Buffer, number, number | null]>;
+  readonly selectBySize: Map<number, Database.Statement<Buffer[], StoredFeature>>;
+}
+
+interface StoredFeature {
+  entity_key: Buffer;
+  feature_name: string;
+  value: Buffer;
+  event_ts: number;
+}
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Feast's table name of a view. */
+export function sqliteTableName(view: OnlineView): string {
+  return `${view.project}_${view.name}`;
+}
+
+function isMissingTable(error: unknown): boolean {
+  return error instanceof Error && /no such table/i.test(error.message);
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+/** Creates the SQLite online store in one database file (WAL mode, so readers never block the writer). */
+export function createSqliteOnlineStore(config: { readonly path: string }): OnlineStore {
+  mkdirSync(dirname(config.path), { recursive: true });
+  const db = new Database(config.path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  const statements = new Map<string, TableStatements>();
+  let closed = false;
+
+  const statementsOf = (table: string): TableStatements => {
+    let s = statements.get(table);
+    if (s === undefined) {
+      const t = quote(table);
+      s = {
+        newestEvent: db.prepare(`SELECT max(event_ts) AS ts FROM ${t} WHERE entity_key = ?`),
+        upsert: db.prepare(
+          `INSERT INTO ${t} (entity_key, feature_name, value, event_ts, created_ts) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(entity_key, feature_name) DO UPDATE SET
+             value = excluded.value, event_ts = excluded.event_ts, created_ts = excluded.created_ts`,
+        ),
+        selectBySize: new Map(),
+      };
+      statements.set(table, s);
+    }
+    return s;
+  };
+
+  const selectStatement = (table: string, size: number): Database.Statement<Buffer[], StoredFeature> => {
+    const s = statementsOf(table);
+    let select = s.selectBySize.get(size);
+    if (select === undefined) {
+      const marks = new Array(size).fill("?").join(", ");
+      select = db.prepare(
+        `SELECT entity_key, feature_name, value, event_ts FROM ${quote(table)} WHERE entity_key IN (${marks})`,
+      );
+      s.selectBySize.set(size, select);
+    }
+    return select;
+  };
+
+  const createTable = (table: string): void => {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${quote(table)} (entity_key BLOB, feature_name TEXT, value BLOB,
+        event_ts INTEGER, created_ts INTEGER, PRIMARY KEY (entity_key, feature_name))`,
+    );
+  };
+
+  const readTable = (table: string, keys: readonly Buffer[]): StoredFeature[] => {
+    const found: StoredFeature[] = [];
+    for (let start = 0; start < keys.length; start += READ_CHUNK) {
+      const chunk = keys.slice(start, start + READ_CHUNK);
+      // Pad to a power of two with a repeated key so few distinct statements are prepared.
+      let size = 1;
+      while (size < chunk.length) size *= 2;
+      while (chunk.length < size) chunk.push(chunk[0]!);
+      found.push(...selectStatement(table, size).all(...chunk));
+    }
+    return found;
+  };
+
+  const writeRows = db.transaction((view: OnlineView, rows: Parameters<OnlineStore["write"]>[1]) => {
+    const table = sqliteTableName(view);
+    createTable(table);
+    const s = statementsOf(table);
+    const result: OnlineWriteResult = { written: 0, skipped: 0 };
+    for (const row of rows) {
+      const key = asBuffer(row.entityKey);
+      if (!checkWriteRow(view, row)) {
+        result.skipped++;
+        continue;
+      }
+      const newest = s.newestEvent.get(key)?.ts;
+      if (newest !== null && newest !== undefined && !(row.eventTimeMs > newest)) {
+        result.skipped++;
+        continue;
+      }
+      row.values.forEach((value, i) => {
+        if (value !== undefined) {
+          s.upsert.run(key, view.features[i]!, asBuffer(value), row.eventTimeMs, row.createdTimeMs ?? null);
+        }
+      });
+      result.written++;
+    }
+    return result;
+  });
+
+  const forget = (table: string): void => void statements.delete(table);
+  const dropTable = (view: OnlineView): void => {
+    const table = sqliteTableName(view);
+    forget(table);
+    db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+  };
+
+  return {
+    read(requests, signal) {
+      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      return Promise.resolve(
+        requests.map((request) => {
+          const keys = request.entityKeys.map(asBuffer);
+          const table = sqliteTableName(request.view);
+          let stored: StoredFeature[];
+          try {
+            stored = keys.length === 0 ? [] : readTable(table, keys);
+          } catch (error) {
+            if (!isMissingTable(error)) throw error;
+            forget(table);
+            stored = [];
+          }
+          const slots = new Map(request.features.map((f, i) => [f, i]));
+          const rows = new Map<string, { eventTimeMs: number; values: (Uint8Array | undefined)[] }>();
+          for (const feature of stored) {
+            const id = feature.entity_key.toString("latin1");
+            let row = rows.get(id);
+            if (row === undefined) {
+              row = {
+                eventTimeMs: feature.event_ts,
+                values: new Array<Uint8Array | undefined>(request.features.length).fill(undefined),
+              };
+              rows.set(id, row);
+            }
+            // The row's event time is its newest stored feature (older ones stay from partial writes).
+            row.eventTimeMs = Math.max(row.eventTimeMs, feature.event_ts);
+            const slot = slots.get(feature.feature_name);
+            if (slot !== undefined) row.values[slot] = feature.value;
+          }
+          return keys.map((key): OnlineRow | undefined => rows.get(key.toString("latin1")));
+        }),
+      );
+    },
+    write(view, rows) {
+      return Promise.resolve(writeRows.immediate(view, rows));
+    },
+    deleteView(view) {
+      dropTable(view);
+      return Promise.resolve();
+    },
+    teardown(views) {
+      for (const view of views) dropTable(view);
+      return Promise.resolve();
+    },
+    ready() {
+      return Promise.resolve();
+    },
+    get healthy() {
+      return !closed;
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        db.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}

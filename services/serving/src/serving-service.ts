@@ -1,0 +1,65 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  GetOnlineFeaturesResponseSchema,
+  type GetOnlineFeaturesRequest,
+  type GetOnlineFeaturesResponse,
+  type ServingService,
+} from "@larder/gen/es/larder/serving/v1/serving_service_pb";
+import type { Value } from "@larder/gen/es/larder/types/v1/value_pb";
+import { InvalidArgumentError, UnimplementedError } from "@larder/core";
+import type { OnlineFeatures } from "./online-features.js";
+import type { OutputColumn } from "./online-read.js";
+
+/** The version GetServingInfo reports. */
+export const LARDER_VERSION = "0.1.0";
+
+/** Builds the Feast-shaped response: metadata names, then one FeatureVector per column. */
+export function toResponse(columns: readonly OutputColumn[]): GetOnlineFeaturesResponse {
+  return create(GetOnlineFeaturesResponseSchema, {
+    metadata: { featureNames: { val: columns.map((c) => c.name) } },
+    results: columns.map((c) => ({ values: c.values, statuses: c.statuses, eventTimestamps: c.timestamps })),
+  });
+}
+
+/** Columnar request values from a gRPC request: entities, then request_context. */
+export function requestColumns(request: GetOnlineFeaturesRequest): {
+  columns: Map<string, readonly Value[]>;
+  order: string[];
+} {
+  const columns = new Map<string, readonly Value[]>();
+  const order: string[] = [];
+  for (const [name, repeated] of Object.entries(request.entities)) {
+    columns.set(name, repeated.val);
+    order.push(name);
+  }
+  for (const [name, repeated] of Object.entries(request.requestContext)) {
+    if (columns.has(name)) throw new InvalidArgumentError(`request_context.${name}: also given in entities`);
+    columns.set(name, repeated.val);
+  }
+  return { columns, order };
+}
+
+/** larder.serving.v1.ServingService (also served at Feast's feast.serving.ServingService path). */
+export function createServingService(features: OnlineFeatures): ServiceImpl<typeof ServingService> {
+  return {
+    async getOnlineFeatures(request, context) {
+      const kind =
+        request.kind.case === "featureService"
+          ? { service: request.kind.value }
+          : request.kind.case === "features"
+            ? { refs: request.kind.value.val }
+            : undefined;
+      if (kind === undefined) throw new InvalidArgumentError("features or feature_service is required");
+      const { columns, order } = requestColumns(request);
+      const result = await features.read(kind, request.fullFeatureNames, columns, order, context.signal);
+      return toResponse(result);
+    },
+    getServingInfo() {
+      return { version: LARDER_VERSION };
+    },
+    retrieveOnlineDocuments() {
+      throw new UnimplementedError("RetrieveOnlineDocuments is not implemented yet");
+    },
+  };
+}
