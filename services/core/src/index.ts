@@ -108,3 +108,13 @@ export { formatPythonFloat } from "./values/python-float.js";
 export { makeValue } from "./values/make-value.js";
 export type { ValueInit } from "./values/make-value.js";
 // --- end value conversion ---
+
+// --- API docs: OpenAPI 3.1 document and Swagger UI (src/docs) ---
+export { buildOpenApi } from "./docs/openapi.js";
+export type { OpenApiInput, RestRouteDoc } from "./docs/openapi.js";
+export { docsRoutes, DOCS_ROUTE_DOCS, OPENAPI_PATH, DOCS_PATH } from "./docs/docs-routes.js";
+export { mountDocs, HEALTH_ROUTE_DOC } from "./docs/mount-docs.js";
+export type { MountDocsInput } from "./docs/mount-docs.js";
+export { ProtoSchemas, scalarSchema } from "./docs/proto-schema.js";
+export type { JsonSchema } from "./docs/proto-schema.js";
+// --- end API docs ---

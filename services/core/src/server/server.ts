@@ -8,6 +8,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { Health } from "@larder/gen/es/grpc/health/v1/health_pb";
+import { HEALTH_ROUTE_DOC, mountDocs } from "../docs/mount-docs.js";
+import type { RestRouteDoc } from "../docs/openapi.js";
 import type { Logger } from "../logger.js";
 import { createConcurrencyLimit } from "./concurrency-limit.js";
 import { registerGrpcService, type GrpcRegistration } from "./grpc-adapter.js";
@@ -30,6 +32,8 @@ export interface LarderServer {
     aliases?: readonly GrpcRegistration[],
   ): void;
   addRoute(route: RestRoute): void;
+  /** Lists a REST route in the OpenAPI document served at `/openapi.json` and `/docs`. */
+  describeRoute(doc: RestRouteDoc): void;
   /** Appends an interceptor (auth, telemetry) that runs for every non-health call on every protocol. */
   addInterceptor(interceptor: CallInterceptor): void;
   /** Runs after in-flight calls finished during shutdown (close pools, flush queues). */
@@ -58,6 +62,7 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   const closeHooks: Array<() => Promise<void> | void> = [];
   const services: Array<{ desc: DescService; wrapped: WrappedService; aliases: readonly GrpcRegistration[] }> = [];
   const rest = new RestRouter({ maxBodyBytes: options.maxMessageBytes, chain, reportUnmapped });
+  const routeDocs: RestRouteDoc[] = [HEALTH_ROUTE_DOC];
 
   const grpcOptions: grpc.ServerOptions = {
     "grpc.max_receive_message_length": options.maxMessageBytes,
@@ -131,6 +136,9 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
     addRoute(r) {
       rest.add(r);
     },
+    describeRoute(doc) {
+      routeDocs.push(doc);
+    },
     addInterceptor(interceptor) {
       interceptors.push(interceptor);
     },
@@ -142,6 +150,8 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
         registerGrpcService(grpcServer, desc, wrapped, shutdownController.signal);
         for (const alias of aliases) registerGrpcService(grpcServer, desc, wrapped, shutdownController.signal, alias);
       }
+      // API docs (src/docs): /openapi.json and /docs, open like /health, from what is registered by now.
+      mountDocs((r) => rest.add(r), { services: services.map((s) => s.desc), routes: routeDocs });
       const connectHandler = connectNodeAdapter({
         routes: (router) => {
           for (const { desc, wrapped } of services) router.service(desc, wrapped as never);
