@@ -2,7 +2,9 @@ import { Command, CommanderError } from "commander";
 import { codeName, toConnectError } from "@larder/core";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerInit } from "./commands/init.js";
+import { registerMaterialize } from "./commands/materialize.js";
 import { registerObjectCommands } from "./commands/objects.js";
+import { registerServe } from "./commands/serve.js";
 import { registerServeRegistry } from "./commands/serve-registry.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -18,7 +20,9 @@ export function buildProgram(): Command {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerInit(program, globals);
   registerApplyCommands(program, globals);
+  registerMaterialize(program, globals);
   registerObjectCommands(program, globals);
+  registerServe(program, globals);
   registerServeRegistry(program, globals);
   return program;
 }

@@ -13,6 +13,8 @@ export interface SpawnedProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   signal(signal: NodeJS.Signals): void;
+  /** Signals the whole process group, as a terminal's Ctrl-C does. */
+  signalGroup(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -91,6 +93,9 @@ export function spawnProcess(command: string, args: readonly string[], options: 
     },
     signal(signal) {
       if (!done) process.kill(pid, signal);
+    },
+    signalGroup(signal) {
+      if (!done) process.kill(-pid, signal);
     },
     async stop(graceMs = 10_000) {
       if (!done) {

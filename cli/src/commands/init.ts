@@ -16,6 +16,22 @@ function projectName(dir: string): string {
   return name === "" ? "my_project" : name;
 }
 
+/** Creates the example repo in `target` (which must be empty or absent) and writes its data. */
+export async function initExampleRepo(target: string): Promise<{ project: string; rows: number }> {
+  const existing = await readdir(target).catch(() => []);
+  if (existing.length > 0) throw new AlreadyExistsError(`${target} exists and is not empty; choose another folder`);
+  await cp(TEMPLATE, target, {
+    recursive: true,
+    filter: (source) => !source.includes(`${join("driver_stats", "data")}`),
+  });
+  const project = projectName(target);
+  const yamlPath = join(target, "feature_store.yaml");
+  const yaml = await readFile(yamlPath, "utf8");
+  await writeFile(yamlPath, yaml.replace(/^project: .*$/m, `project: ${project}`));
+  const rows = await writeDriverStats(join(target, "data", "driver_stats.parquet"));
+  return { project, rows };
+}
+
 /** `init [dir]`: the quickstart's driver-stats repo with generated data, ready for `apply`. */
 export function registerInit(program: Command, globals: () => GlobalOptions): void {
   program

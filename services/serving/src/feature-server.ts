@@ -1,6 +1,7 @@
 import { createServer, type LarderServer, type Logger, type ServerOptionsInput } from "@larder/core";
 import { ServingService } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { SnapshotCache, type RegistryApi } from "@larder/registry";
+import { GET_ONLINE_FEATURES_DOC } from "./feast-rest-docs.js";
 import { feastRestRoutes } from "./feast-rest-routes.js";
 import { OnlineFeatures } from "./online-features.js";
 import type { OnlineStore } from "./online-store/online-store.js";
@@ -45,6 +46,7 @@ export async function createFeatureServer(options: FeatureServerOptions): Promis
     },
   ]);
   for (const route of feastRestRoutes(features)) server.addRoute(route);
+  server.describeRoute(GET_ONLINE_FEATURES_DOC);
   server.onClose(async () => {
     snapshots.stop();
     await options.onlineStore.close();

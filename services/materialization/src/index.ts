@@ -1,0 +1,19 @@
+export { materialize } from "./materialize.js";
+export type { MaterializeOptions, MaterializeRequest, ViewResult, MaterializeListeners } from "./materialize.js";
+export { createLocalEngine } from "./engine/local-engine.js";
+export type { BatchEngine, ProgressListener } from "./engine/local-engine.js";
+export { viewsToMaterialize, materializableView } from "./engine/view-plan.js";
+export type { MaterializableView } from "./engine/view-plan.js";
+export { createOfflineStore } from "./offline-store/create-offline-store.js";
+export type {
+  OfflineStore,
+  OfflineView,
+  ColumnBatch,
+  TimeWindow,
+  HistoricalRead,
+  EntitySource,
+} from "./offline-store/offline-store.js";
+export { MaterializationJobs } from "./materialization-jobs.js";
+export { createMaterializationService } from "./materialization-service.js";
+export { materializeRestRoutes } from "./materialize-rest-routes.js";
+export { mountMaterialization } from "./mount.js";

@@ -1,0 +1,47 @@
+import type { LarderServer, Logger } from "@larder/core";
+import { MaterializationService } from "@larder/gen/es/larder/materialization/v1/materialization_service_pb";
+import type { RegistryApi } from "@larder/registry";
+import type { OnlineStore } from "@larder/serving";
+import { createLocalEngine } from "./engine/local-engine.js";
+import { MaterializationJobs } from "./materialization-jobs.js";
+import { createMaterializationService } from "./materialization-service.js";
+import { materializeRestRoutes } from "./materialize-rest-routes.js";
+import type { OfflineStore } from "./offline-store/offline-store.js";
+
+/** Adds MaterializationService and Feast's /materialize routes to a FeatureServer (local engine). */
+export function mountMaterialization(
+  server: LarderServer,
+  deps: { project: string; registry: RegistryApi; offline: OfflineStore; online: OnlineStore; logger: Logger },
+): MaterializationJobs {
+  const jobs = new MaterializationJobs({
+    project: deps.project,
+    registry: deps.registry,
+    engine: createLocalEngine(deps.offline, deps.online),
+    logger: deps.logger,
+  });
+  server.addService(MaterializationService, createMaterializationService(jobs));
+  for (const route of materializeRestRoutes(jobs)) {
+    server.addRoute(route);
+    server.describeRoute({
+      method: "POST",
+      path: route.path,
+      summary:
+        route.path === "/materialize"
+          ? "Materialize a time window (Feast's body)"
+          : "Materialize from each view's last end (Feast's body)",
+      tags: ["Feast REST"],
+      description: "`?async=true` answers 202 at once; a view already materializing answers 409.",
+      requestSchema: {
+        type: "object",
+        properties: {
+          start_ts: { type: "string", format: "date-time" },
+          end_ts: { type: "string", format: "date-time" },
+          feature_views: { type: "array", items: { type: "string" } },
+          disable_event_timestamp: { type: "boolean" },
+        },
+      },
+    });
+  }
+  server.onClose(() => deps.offline.close());
+  return jobs;
+}

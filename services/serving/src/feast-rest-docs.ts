@@ -1,0 +1,46 @@
+import type { RestRouteDoc } from "@larder/core";
+
+const entities = {
+  type: "object",
+  description: "Columnar entity rows: join key (or request-data field) → one value per row.",
+  additionalProperties: { type: "array", items: {} },
+};
+
+/** OpenAPI description of Feast's POST /get-online-features as Larder serves it. */
+export const GET_ONLINE_FEATURES_DOC: RestRouteDoc = {
+  method: "POST",
+  path: "/get-online-features",
+  summary: "Online features for entity rows (Feast's REST shape)",
+  tags: ["Feast REST"],
+  requestSchema: {
+    type: "object",
+    required: ["entities"],
+    properties: {
+      features: { type: "array", items: { type: "string" }, description: '"<feature_view>:<feature>" references' },
+      feature_service: { type: "string", description: "a feature service; wins over features" },
+      entities,
+      full_feature_names: { type: "boolean", default: false },
+    },
+  },
+  responseSchema: {
+    type: "object",
+    properties: {
+      metadata: { type: "object", properties: { feature_names: { type: "array", items: { type: "string" } } } },
+      results: {
+        type: "array",
+        description: "One entry per output column, in feature_names order",
+        items: {
+          type: "object",
+          properties: {
+            values: { type: "array", items: {} },
+            statuses: {
+              type: "array",
+              items: { type: "string", enum: ["PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"] },
+            },
+            event_timestamps: { type: "array", items: { type: "string", format: "date-time" } },
+          },
+        },
+      },
+    },
+  },
+};
