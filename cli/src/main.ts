@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { codeName, toConnectError } from "@larder/core";
 import { registerApplyCommands } from "./commands/apply.js";
+import { registerHistorical } from "./commands/historical.js";
 import { registerInit } from "./commands/init.js";
 import { registerMaterialize } from "./commands/materialize.js";
 import { registerObjectCommands } from "./commands/objects.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerInit(program, globals);
   registerApplyCommands(program, globals);
   registerMaterialize(program, globals);
+  registerHistorical(program, globals);
   registerObjectCommands(program, globals);
   registerServe(program, globals);
   registerServeRegistry(program, globals);

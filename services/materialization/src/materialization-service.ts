@@ -5,6 +5,7 @@ import type {
   MaterializeResponse,
 } from "@larder/gen/es/larder/materialization/v1/materialization_service_pb";
 import { InvalidArgumentError, UnimplementedError } from "@larder/core";
+import { streamHistoricalFeatures, type HistoricalServiceDeps } from "./historical/historical-rpc.js";
 import type { MaterializationJobs } from "./materialization-jobs.js";
 import type { MaterializeRequest, ViewResult } from "./materialize.js";
 
@@ -91,8 +92,11 @@ async function* streamRun(
   };
 }
 
-/** larder.materialization.v1.MaterializationService over a job runner. */
-export function createMaterializationService(jobs: MaterializationJobs): ServiceImpl<typeof MaterializationService> {
+/** larder.materialization.v1.MaterializationService over a job runner (and, with `historical`, the offline store for GetHistoricalFeatures). */
+export function createMaterializationService(
+  jobs: MaterializationJobs,
+  historical?: HistoricalServiceDeps,
+): ServiceImpl<typeof MaterializationService> {
   return {
     async *materialize(request, context) {
       yield* streamRun(
@@ -113,8 +117,10 @@ export function createMaterializationService(jobs: MaterializationJobs): Service
         context.signal,
       ) as AsyncGenerator<never>;
     },
-    getHistoricalFeatures() {
-      throw new UnimplementedError("GetHistoricalFeatures over gRPC is not implemented yet; use the CLI");
+    async *getHistoricalFeatures(request, context) {
+      if (historical === undefined)
+        throw new UnimplementedError("GetHistoricalFeatures needs an offline store; this server has none configured");
+      yield* streamHistoricalFeatures(historical, request, context.signal) as AsyncGenerator<never>;
     },
   };
 }

@@ -19,7 +19,10 @@ export function mountMaterialization(
     engine: createLocalEngine(deps.offline, deps.online),
     logger: deps.logger,
   });
-  server.addService(MaterializationService, createMaterializationService(jobs));
+  server.addService(
+    MaterializationService,
+    createMaterializationService(jobs, { offline: deps.offline, registry: deps.registry, project: deps.project }),
+  );
   for (const route of materializeRestRoutes(jobs)) {
     server.addRoute(route);
     server.describeRoute({
