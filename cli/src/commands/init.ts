@@ -41,17 +41,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
     .action(async (dir: string) => {
       const logger = CommandContext.logger(globals());
       const target = resolve(globals().chdir ?? ".", dir);
-      const existing = await readdir(target).catch(() => []);
-      if (existing.length > 0) throw new AlreadyExistsError(`${target} exists and is not empty; choose another folder`);
-      await cp(TEMPLATE, target, {
-        recursive: true,
-        filter: (source) => !source.includes(`${join("driver_stats", "data")}`),
-      });
-      const project = projectName(target);
-      const yamlPath = join(target, "feature_store.yaml");
-      const yaml = await readFile(yamlPath, "utf8");
-      await writeFile(yamlPath, yaml.replace(/^project: .*$/m, `project: ${project}`));
-      const rows = await writeDriverStats(join(target, "data", "driver_stats.parquet"));
+      const { project, rows } = await initExampleRepo(target);
       logger.debug({ rows }, "example data written");
       process.stdout.write(
         `Created feature repo "${project}" in ${target}\n` +

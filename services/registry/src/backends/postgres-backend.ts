@@ -91,43 +91,41 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
     }
   };
 
+  /** Runs `body` in one transaction on a pooled client: COMMIT after it, ROLLBACK and a mapped error on failure. */
+  const transaction = async <T>(begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await connect();
+    let failure: unknown;
+    try {
+      await client.query(begin);
+      const result = await body(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      failure = error;
+      throw mapPostgresError(error);
+    } finally {
+      release(client, failure);
+    }
+  };
+
   const api: RegistryBackend = {
     description: safeDescription(url),
-    async init() {
-      const client = await connect();
-      let failure: unknown;
-      try {
-        await client.query("BEGIN");
+    init() {
+      return transaction("BEGIN", async (client) => {
         await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
         for (const statement of MIGRATIONS) await client.query(statement);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        failure = error;
-        throw mapPostgresError(error);
-      } finally {
-        release(client, failure);
-      }
+      });
     },
-    async load() {
-      const client = await connect();
-      let failure: unknown;
-      try {
-        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    load() {
+      return transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", async (client) => {
         const meta = await client.query<{ version: string; last_updated: Date | null }>(
           "SELECT version, last_updated FROM larder_registry_meta WHERE id = 1",
         );
         const rows = await readRows(client);
-        await client.query("COMMIT");
         const row = meta.rows[0];
         return fromRows(rows, BigInt(row?.version ?? 0), row?.last_updated ?? undefined);
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        failure = error;
-        throw mapPostgresError(error);
-      } finally {
-        release(client, failure);
-      }
+      });
     },
     async currentVersion() {
       const meta = await pool
@@ -140,11 +138,9 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
       const row = meta.rows[0];
       return { version: BigInt(row?.version ?? 0), lastUpdated: row?.last_updated ?? undefined };
     },
-    async update<T>(mutate: RegistryMutation<T>, expectedVersion?: bigint): Promise<UpdateOutcome<T>> {
-      const client = await connect();
-      let failure: unknown;
-      try {
-        await client.query("BEGIN");
+    update<T>(mutate: RegistryMutation<T>, expectedVersion?: bigint): Promise<UpdateOutcome<T>> {
+      // A no-op mutation commits an empty transaction: nothing was written, the lock is released.
+      return transaction("BEGIN", async (client) => {
         const meta = await client.query<{ version: string; last_updated: Date | null }>(
           "SELECT version, last_updated FROM larder_registry_meta WHERE id = 1 FOR UPDATE",
         );
@@ -152,10 +148,7 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
         checkExpectedVersion(version, expectedVersion);
         const current = fromRows(await readRows(client), version, meta.rows[0]?.last_updated ?? undefined);
         const { next, result } = mutate(current);
-        if (next === undefined) {
-          await client.query("ROLLBACK");
-          return { registry: current, result, changed: false };
-        }
+        if (next === undefined) return { registry: current, result, changed: false };
         const { upserts, deletes } = diffRows(toRows(current), toRows(next));
         for (const row of upserts) {
           await client.query(
@@ -175,19 +168,12 @@ export function createPostgresBackend(url: string, options: { maxConnections?: n
           "UPDATE larder_registry_meta SET version = $1, last_updated = now() WHERE id = 1 RETURNING last_updated",
           [String(version + 1n)],
         );
-        await client.query("COMMIT");
         return {
           registry: fromRows(toRows(next).values(), version + 1n, updated.rows[0]?.last_updated),
           result,
           changed: true,
         };
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        failure = error;
-        throw mapPostgresError(error);
-      } finally {
-        release(client, failure);
-      }
+      });
     },
     async close() {
       await pool.end();
