@@ -1,9 +1,10 @@
-import type { Value } from "@larder/gen/es/larder/types/v1/value_pb";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import {
   InvalidArgumentError,
   coerceJsonToValue,
   fieldStatusName,
-  timestampToRfc3339,
+  timestampMsToRfc3339,
   valueToJson,
   type RestRoute,
 } from "@larder/core";
@@ -50,9 +51,9 @@ export function renderResponse(columns: readonly OutputColumn[]): unknown {
   return {
     metadata: { feature_names: columns.map((c) => c.name) },
     results: columns.map((c) => ({
-      values: c.values.map((v) => valueToJson(v)),
+      values: c.values.map((bytes) => valueToJson(fromBinary(ValueSchema, bytes))),
       statuses: c.statuses.map((s) => fieldStatusName(s)),
-      event_timestamps: c.timestamps.map((t) => timestampToRfc3339(t)),
+      event_timestamps: c.timestampsMs.map((ms) => timestampMsToRfc3339(ms)),
     })),
   };
 }

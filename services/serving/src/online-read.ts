@@ -1,5 +1,4 @@
-import { create, fromBinary } from "@bufbuild/protobuf";
-import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FieldStatus } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import {
@@ -13,12 +12,15 @@ import { createEntityKeyEncoder } from "./entity-key/serialize.js";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/online-store.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
 
-/** One output column: a value, a status and an event time per entity row. */
+/**
+ * One output column: per entity row, the serialized larder.types.v1.Value (copied as stored, never
+ * decoded on the gRPC path), a status and the event time in epoch milliseconds.
+ */
 export interface OutputColumn {
   readonly name: string;
-  readonly values: Value[];
+  readonly values: Uint8Array[];
   readonly statuses: FieldStatus[];
-  readonly timestamps: Timestamp[];
+  readonly timestampsMs: number[];
 }
 
 export interface OnlineReadInput {
@@ -32,8 +34,14 @@ export interface OnlineReadInput {
   readonly signal?: AbortSignal | undefined;
 }
 
-const EPOCH = timestampFromMs(0);
 const NULL_VALUE = create(ValueSchema);
+const EMPTY = new Uint8Array(0);
+/** True for a stored Value that holds no value: an unset oneof (no bytes) or null_val (tag 19, varint 0). */
+function isNullValue(bytes: Uint8Array): boolean {
+  return bytes.length === 0 || (bytes.length === 3 && bytes[0] === 0x98 && bytes[1] === 0x01 && bytes[2] === 0x00);
+}
+
+const encodeValue = (value: Value): Uint8Array => (value.val.case === undefined ? EMPTY : toBinary(ValueSchema, value));
 const encoders = new WeakMap<ViewRead, (values: readonly Value[]) => Uint8Array>();
 
 function encoderFor(read: ViewRead): (values: readonly Value[]) => Uint8Array {
@@ -131,12 +139,12 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
 
   const outputs: OutputColumn[] = resolved.outputNames.map((name) => ({
     name,
-    values: new Array<Value>(rows),
+    values: new Array<Uint8Array>(rows),
     statuses: new Array<FieldStatus>(rows),
-    timestamps: new Array<Timestamp>(rows),
+    timestampsMs: new Array<number>(rows),
   }));
-  // Hidden inputs of on-demand views, per read and feature.
-  const hidden = new Map<string, Value[]>();
+  // Hidden inputs of on-demand views (features they need that were not requested), per read and feature.
+  const hidden = new Map<string, Uint8Array[]>();
 
   resolved.reads.forEach((read, readIndex) => {
     const found = results[readIndex] ?? [];
@@ -145,23 +153,22 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     read.features.forEach((_feature, f) => {
       const outIndex = read.outputIndex[f]!;
       const out = outIndex >= 0 ? outputs[outIndex]! : undefined;
-      const values: Value[] = out?.values ?? new Array<Value>(rows);
+      const values: Uint8Array[] = out?.values ?? new Array<Uint8Array>(rows);
       for (let r = 0; r < rows; r++) {
         const row = found[mapping[r]!];
         const bytes = row?.values[f];
         if (row === undefined || bytes === undefined) {
-          values[r] = NULL_VALUE;
+          values[r] = EMPTY;
           if (out !== undefined) {
             out.statuses[r] = FieldStatus.NOT_FOUND;
-            out.timestamps[r] = EPOCH;
+            out.timestampsMs[r] = 0;
           }
           continue;
         }
-        const value = fromBinary(ValueSchema, bytes);
-        values[r] = value;
+        values[r] = bytes;
         if (out === undefined) continue;
-        out.timestamps[r] = timestampFromMs(row.eventTimeMs);
-        if (value.val.case === undefined || value.val.case === "nullVal") out.statuses[r] = FieldStatus.NULL_VALUE;
+        out.timestampsMs[r] = row.eventTimeMs;
+        if (isNullValue(bytes)) out.statuses[r] = FieldStatus.NULL_VALUE;
         else if (ttlMs > 0 && input.nowMs - row.eventTimeMs > ttlMs) out.statuses[r] = FieldStatus.OUTSIDE_MAX_AGE;
         else out.statuses[r] = FieldStatus.PRESENT;
       }
@@ -172,7 +179,6 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
   for (const odfv of resolved.odfvs) {
     const inputs: Record<string, unknown[]> = {};
     for (const { name, from } of odfv.inputs) {
-      let values: readonly Value[];
       if ("request" in from) {
         const type = resolved.requestFields.get(from.request);
         if (!columns.has(from.request)) {
@@ -180,16 +186,18 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
             `entities: request data "${from.request}" is required by on demand feature view "${odfv.name}"`,
           );
         }
-        values = type === undefined ? (columns.get(from.request) ?? []) : typed(from.request, type);
+        const values = type === undefined ? (columns.get(from.request) ?? []) : typed(from.request, type);
+        inputs[name] = values.map((v) => valueToJson(v));
       } else {
         const read = resolved.reads[from.read]!;
         const outIndex = read.outputIndex[from.feature]!;
-        values = outIndex >= 0 ? outputs[outIndex]!.values : (hidden.get(`${from.read}\u0000${from.feature}`) ?? []);
+        const stored =
+          outIndex >= 0 ? outputs[outIndex]!.values : (hidden.get(`${from.read}\u0000${from.feature}`) ?? []);
+        inputs[name] = stored.map((bytes) => valueToJson(fromBinary(ValueSchema, bytes)));
       }
-      inputs[name] = values.map((v) => valueToJson(v));
     }
     const result = odfv.runner.run(inputs);
-    const now = timestampFromMs(input.nowMs);
+    const now = input.nowMs;
     for (const { feature, type, outputIndex } of odfv.outputs) {
       const column = result[feature];
       const out = outputs[outputIndex]!;
@@ -197,9 +205,9 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
         const raw = Array.isArray(column) ? column[r] : undefined;
         const value =
           raw === undefined || raw === null ? NULL_VALUE : transformOutput(raw, type, `${odfv.name}.${feature}[${r}]`);
-        out.values[r] = value;
+        out.values[r] = encodeValue(value);
         out.statuses[r] = value.val.case === undefined ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
-        out.timestamps[r] = now;
+        out.timestampsMs[r] = now;
       }
     }
   }
@@ -208,12 +216,12 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
   for (const column of input.columnOrder) {
     if (!resolved.joinKeyColumns.has(column)) continue;
     const type = resolved.joinKeyColumnTypes.get(column)!;
-    const values = typed(column, type);
+    const values = typed(column, type).map(encodeValue);
     echoed.push({
       name: column,
       values,
       statuses: new Array<FieldStatus>(rows).fill(FieldStatus.PRESENT),
-      timestamps: new Array<Timestamp>(rows).fill(EPOCH),
+      timestampsMs: new Array<number>(rows).fill(0),
     });
   }
   return [...echoed, ...outputs];

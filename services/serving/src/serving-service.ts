@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   GetOnlineFeaturesResponseSchema,
@@ -7,19 +7,17 @@ import {
   type ServingService,
 } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import type { Value } from "@larder/gen/es/larder/types/v1/value_pb";
-import { InvalidArgumentError, UnimplementedError } from "@larder/core";
+import { EncodedMessage, InvalidArgumentError, UnimplementedError } from "@larder/core";
 import type { OnlineFeatures } from "./online-features.js";
 import type { OutputColumn } from "./online-read.js";
+import { encodeOnlineResponse } from "./response-encoder.js";
 
 /** The version GetServingInfo reports. */
 export const LARDER_VERSION = "0.1.0";
 
-/** Builds the Feast-shaped response: metadata names, then one FeatureVector per column. */
+/** Builds the Feast-shaped response message (for Connect JSON); gRPC sends the pre-encoded bytes. */
 export function toResponse(columns: readonly OutputColumn[]): GetOnlineFeaturesResponse {
-  return create(GetOnlineFeaturesResponseSchema, {
-    metadata: { featureNames: { val: columns.map((c) => c.name) } },
-    results: columns.map((c) => ({ values: c.values, statuses: c.statuses, eventTimestamps: c.timestamps })),
-  });
+  return fromBinary(GetOnlineFeaturesResponseSchema, encodeOnlineResponse(columns));
 }
 
 /** Columnar request values from a gRPC request: entities, then request_context. */
@@ -53,6 +51,9 @@ export function createServingService(features: OnlineFeatures): ServiceImpl<type
       if (kind === undefined) throw new InvalidArgumentError("features or feature_service is required");
       const { columns, order } = requestColumns(request);
       const result = await features.read(kind, request.fullFeatureNames, columns, order, context.signal);
+      // Over gRPC the response goes out as encoded here (stored Value bytes copied, not re-encoded);
+      // other protocols need a message to render.
+      if (context.protocolName === "grpc") return new EncodedMessage(encodeOnlineResponse(result)) as never;
       return toResponse(result);
     },
     getServingInfo() {
