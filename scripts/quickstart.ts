@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createLogger, loadRepoConfig, serveUntilSignal } from "@larder/core";
 import { loadRepo, initExampleRepo } from "@larder/cli";
 import { createLocalEngine, createOfflineStore, materialize, mountMaterialization } from "@larder/materialization";
+import { mountPush } from "@larder/push";
 import { openRegistry } from "@larder/registry";
 import { createFeatureServer, createOnlineStore } from "@larder/serving";
 
@@ -45,6 +46,14 @@ const server = await createFeatureServer({
   maxEntityRows: config.featureServer.maxEntityRows,
   transformTimeoutMs: config.featureServer.transformationTimeoutMs,
   logger,
+});
+await mountPush(server, {
+  project: config.project,
+  registry: { api: registry, pollIntervalMs: 5_000 },
+  online,
+  offline,
+  logger,
+  featureServer: config.featureServer,
 });
 mountMaterialization(server, { project: config.project, registry, offline, online, logger });
 const address = await serveUntilSignal(server, logger);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { serveUntilSignal } from "@larder/core";
 import { createOfflineStore, mountMaterialization } from "@larder/materialization";
+import { mountPush } from "@larder/push";
 import { createFeatureServer, createOnlineStore } from "@larder/serving";
 import { CommandContext, type GlobalOptions } from "../context.js";
 
@@ -30,10 +31,23 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         transformTimeoutMs: fs.transformationTimeoutMs,
         logger: ctx.logger,
       });
+      const offline = createOfflineStore(ctx.config.offlineStore, { repoPath: ctx.repoPath });
+      // Before materialization: close hooks run in order, and queued offline pushes flush before the store closes.
+      await mountPush(server, {
+        project: ctx.config.project,
+        registry: {
+          api: await ctx.registry(),
+          pollIntervalMs: Math.round(ctx.config.registry.pollIntervalSeconds * 1000),
+        },
+        online: onlineStore,
+        offline,
+        logger: ctx.logger,
+        featureServer: fs,
+      });
       mountMaterialization(server, {
         project: ctx.config.project,
         registry: await ctx.registry(),
-        offline: createOfflineStore(ctx.config.offlineStore, { repoPath: ctx.repoPath }),
+        offline,
         online: onlineStore,
         logger: ctx.logger,
       });

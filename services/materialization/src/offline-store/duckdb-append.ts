@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { quotedIdentifier as q, quotedString, type DuckDBConnection } from "@duckdb/node-api";
@@ -67,7 +68,7 @@ export async function appendToFileSource(
     if (appended === 0) return { appended: 0 };
     await mkdir(location.appendsDir, { recursive: true });
     // Written under a name no reader globs (*.parquet), then renamed: readers never see half a file.
-    const partial = join(location.appendsDir, `.${process.pid}-${Date.now()}.partial`);
+    const partial = join(location.appendsDir, `.${process.pid}-${randomUUID()}.partial`);
     await connection.run(`COPY ${FRESH} TO ${quotedString(partial)} (FORMAT parquet)`);
     await rename(partial, file);
     return { appended };
