@@ -5,8 +5,10 @@ import { registerHistorical } from "./commands/historical.js";
 import { registerInit } from "./commands/init.js";
 import { registerMaterialize } from "./commands/materialize.js";
 import { registerObjectCommands } from "./commands/objects.js";
+import { registerPush } from "./commands/push.js";
 import { registerServe } from "./commands/serve.js";
 import { registerServeRegistry } from "./commands/serve-registry.js";
+import { registerWorker } from "./commands/worker.js";
 import type { GlobalOptions } from "./context.js";
 
 /** Builds the `larder` program: Feast's verbs and global options. */
@@ -24,8 +26,10 @@ export function buildProgram(): Command {
   registerMaterialize(program, globals);
   registerHistorical(program, globals);
   registerObjectCommands(program, globals);
+  registerPush(program, globals);
   registerServe(program, globals);
   registerServeRegistry(program, globals);
+  registerWorker(program, globals);
   return program;
 }
 

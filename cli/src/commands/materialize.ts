@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { parseTimestamp } from "@larder/core";
-import { createLocalEngine, createOfflineStore, materialize, type MaterializeRequest } from "@larder/materialization";
+import { createOfflineStore, engineForConfig, materialize, type MaterializeRequest } from "@larder/materialization";
 import { createOnlineStore } from "@larder/serving";
 import type { GlobalOptions } from "../context.js";
 import { runCommand, type Out } from "../run-command.js";
@@ -8,6 +8,17 @@ import { runCommand, type Out } from "../run-command.js";
 function toMs(text: string, where: string): number {
   const { seconds, nanos } = parseTimestamp(text, where);
   return Number(seconds) * 1000 + Math.floor(nanos / 1e6);
+}
+
+/** Prints workers' progress at most once a second (the first report at once). */
+function throttledProgress(out: Out): (view: string, rows: number) => void {
+  let last = 0;
+  return (view, rows) => {
+    const now = Date.now();
+    if (now - last < 1_000) return;
+    last = now;
+    out(`  ${view}: ${rows} rows written`);
+  };
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -18,18 +29,30 @@ async function run(globals: GlobalOptions, request: MaterializeRequest, out: Out
     const online = createOnlineStore(ctx.config.onlineStore);
     try {
       await online.ready();
-      const engine = createLocalEngine(offline, online);
-      const results = await materialize(
-        { project: ctx.config.project, registry: await ctx.registry(), engine },
-        request,
-        {
-          onViewStart: (view, startMs, endMs) =>
-            out(`Materializing ${view} from ${new Date(startMs).toISOString()} to ${new Date(endMs).toISOString()}`),
-          onViewDone: (r) => out(`  ${r.view}: ${r.rows} rows in ${(r.durationMs / 1000).toFixed(2)} s`),
-        },
-      );
-      const total = results.reduce((n, r) => n + r.rows, 0);
-      out(`Materialized ${total} rows into ${results.length} feature view${results.length === 1 ? "" : "s"}`);
+      const batch = engineForConfig(ctx.config.batchEngine, {
+        project: ctx.config.project,
+        offline,
+        online,
+        logger: ctx.logger,
+      });
+      const distributed = ctx.config.batchEngine.type === "bullmq";
+      try {
+        const results = await materialize(
+          { project: ctx.config.project, registry: await ctx.registry(), engine: batch.engine },
+          request,
+          {
+            onViewStart: (view, startMs, endMs) =>
+              out(`Materializing ${view} from ${new Date(startMs).toISOString()} to ${new Date(endMs).toISOString()}`),
+            // Workers report progress as they write; the local engine's runs are short enough without it.
+            ...(distributed ? { onProgress: throttledProgress(out) } : {}),
+            onViewDone: (r) => out(`  ${r.view}: ${r.rows} rows in ${(r.durationMs / 1000).toFixed(2)} s`),
+          },
+        );
+        const total = results.reduce((n, r) => n + r.rows, 0);
+        out(`Materialized ${total} rows into ${results.length} feature view${results.length === 1 ? "" : "s"}`);
+      } finally {
+        await batch.close();
+      }
     } finally {
       await online.close();
       await offline.close();

@@ -50,6 +50,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         offline,
         online: onlineStore,
         logger: ctx.logger,
+        batchEngine: ctx.config.batchEngine,
       });
       const { host, port } = await serveUntilSignal(server, ctx.logger);
       process.stdout.write(`Feature server listening on ${host}:${port}\n`);

@@ -1,22 +1,30 @@
-import type { LarderServer, Logger } from "@larder/core";
+import type { BatchEngineConfig, LarderServer, Logger } from "@larder/core";
 import { MaterializationService } from "@larder/gen/es/larder/materialization/v1/materialization_service_pb";
 import type { RegistryApi } from "@larder/registry";
 import type { OnlineStore } from "@larder/serving";
-import { createLocalEngine } from "./engine/local-engine.js";
+import { engineForConfig } from "./engine/bullmq/engine-for-config.js";
 import { MaterializationJobs } from "./materialization-jobs.js";
 import { createMaterializationService } from "./materialization-service.js";
 import { materializeRestRoutes } from "./materialize-rest-routes.js";
 import type { OfflineStore } from "./offline-store/offline-store.js";
 
-/** Adds MaterializationService and Feast's /materialize routes to a FeatureServer (local engine). */
+/** Adds MaterializationService and Feast's /materialize routes to a FeatureServer (engine from `batch_engine`, default local). */
 export function mountMaterialization(
   server: LarderServer,
-  deps: { project: string; registry: RegistryApi; offline: OfflineStore; online: OnlineStore; logger: Logger },
+  deps: {
+    project: string;
+    registry: RegistryApi;
+    offline: OfflineStore;
+    online: OnlineStore;
+    logger: Logger;
+    batchEngine?: BatchEngineConfig;
+  },
 ): MaterializationJobs {
+  const batch = engineForConfig(deps.batchEngine ?? { type: "local" }, deps);
   const jobs = new MaterializationJobs({
     project: deps.project,
     registry: deps.registry,
-    engine: createLocalEngine(deps.offline, deps.online),
+    engine: batch.engine,
     logger: deps.logger,
   });
   server.addService(
@@ -45,6 +53,7 @@ export function mountMaterialization(
       },
     });
   }
+  server.onClose(() => batch.close());
   server.onClose(() => deps.offline.close());
   return jobs;
 }

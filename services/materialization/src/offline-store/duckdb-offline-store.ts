@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { checkBatchRows } from "./column-batch.js";
+import { checkBucket } from "./entity-bucket.js";
 import { appendToFileSource } from "./duckdb-append.js";
 import { describeRelation, openConnection, streamQuery } from "./duckdb-connection.js";
 import { ENTITY_TABLE, loadEntities } from "./duckdb-entities.js";
@@ -38,6 +39,7 @@ export function createDuckDbOfflineStore(options: DuckDbOfflineStoreOptions): Of
   return {
     async *pullLatest(view, window, pullOptions = {}) {
       const batchRows = checkBatchRows(pullOptions.batchRows);
+      const bucket = checkBucket(pullOptions.bucket);
       const now = pullOptions.disableEventTimestamp === true ? Date.now() : undefined;
       if (now === undefined) requireTimestampField(view);
       const scan = await scanOf(view);
@@ -46,7 +48,7 @@ export function createDuckDbOfflineStore(options: DuckDbOfflineStoreOptions): Of
       try {
         yield* streamQuery(
           connection,
-          pullLatestSql(view, scan, window, now),
+          pullLatestSql(view, scan, window, now, bucket),
           batchRows,
           `feature view "${view.name}"`,
         );

@@ -1,5 +1,6 @@
 import { quotedIdentifier as q } from "@duckdb/node-api";
-import type { OfflineView, TimeWindow } from "./offline-store.js";
+import { bucketCondition } from "./entity-bucket.js";
+import type { EntityBucket, OfflineView, TimeWindow } from "./offline-store.js";
 import {
   CREATED,
   ENTITY_TS,
@@ -22,14 +23,26 @@ export function instantSql(ms: number): string {
 /**
  * Latest row per join-key tuple (Feast's pull_latest_from_table_or_query): event time in the inclusive
  * window, newest event time first, then newest created time. With `nowMs` (disable_event_timestamp) the
- * window is 1970..now and the output event_timestamp is now.
+ * window is 1970..now and the output event_timestamp is now. With `bucket`, only keys whose `hash(keys) % count`
+ * is its index (a key never spans buckets, so the buckets together give the unbucketed result).
  */
-export function pullLatestSql(view: OfflineView, scan: string, window: TimeWindow, nowMs?: number): string {
+export function pullLatestSql(
+  view: OfflineView,
+  scan: string,
+  window: TimeWindow,
+  nowMs?: number,
+  bucket?: EntityBucket,
+): string {
   const features = view.features.map((feature) => feature.name);
   const columns = [...view.joinKeys.map((key) => key.name), ...features].map(q);
   const hasTs = view.source.timestampField !== "";
   const [start, end] = nowMs === undefined ? [window.startMs, window.endMs] : [0, nowMs];
-  const where = hasTs ? `WHERE ${TS} BETWEEN ${instantSql(start)} AND ${instantSql(end)}` : "";
+  const inBucket = bucketCondition(view, bucket, q, (keys) => `hash(${keys.join(", ")})`);
+  const conditions = [
+    ...(hasTs ? [`${TS} BETWEEN ${instantSql(start)} AND ${instantSql(end)}`] : []),
+    ...(inBucket === undefined ? [] : [inBucket]),
+  ];
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
   const partition =
     view.joinKeys.length > 0 ? `PARTITION BY ${view.joinKeys.map((key) => q(key.name)).join(", ")}` : "";
   const eventTs = nowMs === undefined ? TS : instantSql(nowMs);

@@ -26,6 +26,12 @@ export interface TimeWindow {
   readonly endMs: number;
 } // inclusive both ends
 
+/** One of `count` disjoint parts of a view's entity keys, by a hash of the join-key values (a key never spans two). */
+export interface EntityBucket {
+  readonly index: number;
+  readonly count: number;
+}
+
 export interface HistoricalRead {
   readonly view: OfflineView;
   readonly features: readonly string[]; // subset to output
@@ -40,11 +46,11 @@ export type EntitySource =
   | { readonly kind: "rows"; readonly batch: ColumnBatch };
 
 export interface OfflineStore {
-  /** Latest row per join-key tuple with event time in the window, ties broken by created timestamp; streamed in batches; columns: join keys, features, "event_timestamp" (ms), "created_timestamp" (ms or null). */
+  /** Latest row per join-key tuple with event time in the window, ties broken by created timestamp; streamed in batches; columns: join keys, features, "event_timestamp" (ms), "created_timestamp" (ms or null). With `bucket`, only the keys of that hash bucket. */
   pullLatest(
     view: OfflineView,
     window: TimeWindow,
-    options?: { batchRows?: number; disableEventTimestamp?: boolean },
+    options?: { batchRows?: number; disableEventTimestamp?: boolean; bucket?: EntityBucket | undefined },
   ): AsyncIterable<ColumnBatch>;
   /** Point-in-time join of the entity table with each read (Feast §5a), streamed in batches; output columns: every entity-table column in order, then each read's outputNames; one output row per entity row, never dropped; order of entity rows kept. */
   historical(

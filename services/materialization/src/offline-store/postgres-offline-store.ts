@@ -1,6 +1,7 @@
 import type { PostgresOfflineStoreConfig } from "@larder/core";
 import type pg from "pg";
 import { checkBatchRows } from "./column-batch.js";
+import { checkBucket } from "./entity-bucket.js";
 import type { ColumnKind, ScalarKind } from "./column-types.js";
 import type { OfflineStore, OfflineView } from "./offline-store.js";
 import { appendToTable } from "./postgres-append.js";
@@ -17,10 +18,11 @@ export function createPostgresOfflineStore(config: PostgresOfflineStoreConfig): 
   return {
     async *pullLatest(view, window, options = {}) {
       const batchRows = checkBatchRows(options.batchRows);
+      const bucket = checkBucket(options.bucket);
       checkSourceKind(view, "postgres");
       const now = options.disableEventTimestamp === true ? Date.now() : undefined;
       if (now === undefined) requireTimestampField(view);
-      yield* streamCursor(pool, pullLatestSql(view, window, now), batchRows, `feature view "${view.name}"`);
+      yield* streamCursor(pool, pullLatestSql(view, window, now, bucket), batchRows, `feature view "${view.name}"`);
     },
 
     async *historical(entities, reads, options = {}) {

@@ -2,7 +2,8 @@ import { FailedPreconditionError } from "@larder/core";
 import type { DataSource } from "@larder/gen/es/larder/core/v1/data_source_pb";
 import { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
 import { listElementOf } from "./column-types.js";
-import type { OfflineView, TimeWindow } from "./offline-store.js";
+import { bucketCondition } from "./entity-bucket.js";
+import type { EntityBucket, OfflineView, TimeWindow } from "./offline-store.js";
 import { quote as q } from "./postgres-connection.js";
 import {
   CREATED,
@@ -33,13 +34,22 @@ export function scanSql(source: DataSource, viewName: string): string {
   );
 }
 
-/** Latest row per join-key tuple in the inclusive window (DISTINCT ON, newest event then created time). */
-export function pullLatestSql(view: OfflineView, window: TimeWindow, nowMs?: number): string {
+/**
+ * Latest row per join-key tuple in the inclusive window (DISTINCT ON, newest event then created time); with
+ * `bucket`, only keys whose `abs(hashtext(keys as text, unit-separated)) % count` is its index.
+ */
+export function pullLatestSql(view: OfflineView, window: TimeWindow, nowMs?: number, bucket?: EntityBucket): string {
   const features = view.features.map((feature) => feature.name);
   const keys = view.joinKeys.map((key) => q(key.name));
   const [start, end] = nowMs === undefined ? [window.startMs, window.endMs] : [0, nowMs];
-  const where =
-    view.source.timestampField === "" ? "" : `WHERE ${TS} BETWEEN ${instantSql(start)} AND ${instantSql(end)}`;
+  const keyHash = (columns: readonly string[]): string =>
+    `abs(hashtext(concat_ws(chr(31), ${columns.map((c) => `${c}::text`).join(", ")}))::bigint)`;
+  const inBucket = bucketCondition(view, bucket, q, keyHash);
+  const conditions = [
+    ...(view.source.timestampField === "" ? [] : [`${TS} BETWEEN ${instantSql(start)} AND ${instantSql(end)}`]),
+    ...(inBucket === undefined ? [] : [inBucket]),
+  ];
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
   const eventTs = nowMs === undefined ? TS : instantSql(nowMs);
   const order = [...keys, `${TS} DESC NULLS LAST`, `${CREATED} DESC NULLS LAST`].join(", ");
   return [
