@@ -104,6 +104,10 @@ function scopeFor(
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
       call.removeListener("cancelled", onCancel);
+      // Ends the context as Connect's own handlers do: its signal links to the server's shutdown
+      // signal, and only aborting removes that listener (otherwise one leaks per call and every
+      // addEventListener on the shared signal gets slower).
+      context.abort();
     },
   };
 }
