@@ -62,6 +62,9 @@ function statusFrom(error: unknown): Partial<grpc.StatusObject> {
   return { code: connectError.code as number, details: connectError.rawMessage };
 }
 
+/** Reason given when a finished call's context is ended (a constant: no DOMException per call). */
+const CALL_ENDED = new ConnectError("The call has ended", Code.Canceled);
+
 interface CallScope {
   context: HandlerContext;
   dispose(): void;
@@ -107,7 +110,7 @@ function scopeFor(
       // Ends the context as Connect's own handlers do: its signal links to the server's shutdown
       // signal, and only aborting removes that listener (otherwise one leaks per call and every
       // addEventListener on the shared signal gets slower).
-      context.abort();
+      context.abort(CALL_ENDED);
     },
   };
 }
