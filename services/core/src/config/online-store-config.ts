@@ -9,6 +9,8 @@ export interface SqliteOnlineStoreConfig {
   readonly type: "sqlite";
   /** Absolute path of the database file. @default "<repo>/data/online.db" */
   readonly path: string;
+  /** Rows of an entity key expire this long after its last write, as Redis keys do; absent = never. */
+  readonly keyTtlSeconds?: number | undefined;
 }
 
 export type RedisType = "redis" | "redis_cluster" | "redis_sentinel";
@@ -63,7 +65,8 @@ const BUILT_IN = ["sqlite", "redis"] as const;
 
 function sqlite(section: Section, repoPath: string): SqliteOnlineStoreConfig {
   const path = section.string("path") ?? DEFAULT_SQLITE_ONLINE_STORE_CONFIG.path;
-  return { type: "sqlite", path: isAbsolute(path) ? path : resolve(repoPath, path) };
+  const keyTtlSeconds = section.optionalNumber("key_ttl_seconds", { min: 1 });
+  return { type: "sqlite", path: isAbsolute(path) ? path : resolve(repoPath, path), keyTtlSeconds };
 }
 
 function redis(section: Section): RedisOnlineStoreConfig {

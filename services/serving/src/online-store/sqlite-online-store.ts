@@ -13,9 +13,11 @@ import { checkWriteRow } from "./redis-layout.js";
 const READ_CHUNK = 512;
 
 interface TableStatements {
-  readonly newestEvent: Database.Statement<[Buffer], { ts: number | null }>;
+  readonly newestEvent: Database.Statement<[Buffer, number], { ts: number | null }>;
+  readonly dropExpired: Database.Statement<[Buffer, number]>;
   readonly upsert: Database.Statement<[Buffer, string, Buffer, number, number | null]>;
-  readonly selectBySize: Map<number, Database.Statement<Buffer[], StoredFeature>>;
+  readonly setExpiry: Database.Statement<[number | null, Buffer]>;
+  readonly selectBySize: Map<number, Database.Statement<Array<Buffer | number>, StoredFeature>>;
 }
 
 interface StoredFeature {
@@ -38,8 +40,15 @@ function isMissingTable(error: unknown): boolean {
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
-/** Creates the SQLite online store in one database file (WAL mode, so readers never block the writer). */
-export function createSqliteOnlineStore(config: { readonly path: string }): OnlineStore {
+/**
+ * Creates the SQLite online store in one database file (WAL mode, so readers never block the writer).
+ * With `keyTtlSeconds`, an entity key's rows expire that long after its last write, as a Redis key does.
+ */
+export function createSqliteOnlineStore(config: {
+  readonly path: string;
+  readonly keyTtlSeconds?: number | undefined;
+}): OnlineStore {
+  const ttlMs = config.keyTtlSeconds === undefined ? undefined : config.keyTtlSeconds * 1000;
   mkdirSync(dirname(config.path), { recursive: true });
   const db = new Database(config.path);
   db.pragma("journal_mode = WAL");
@@ -52,7 +61,11 @@ export function createSqliteOnlineStore(config: { readonly path: string }): Onli
     if (s === undefined) {
       const t = quote(table);
       s = {
-        newestEvent: db.prepare(`SELECT max(event_ts) AS ts FROM ${t} WHERE entity_key = ?`),
+        newestEvent: db.prepare(
+          `SELECT max(event_ts) AS ts FROM ${t} WHERE entity_key = ? AND (expires_ms IS NULL OR expires_ms > ?)`,
+        ),
+        dropExpired: db.prepare(`DELETE FROM ${t} WHERE entity_key = ? AND expires_ms IS NOT NULL AND expires_ms <= ?`),
+        setExpiry: db.prepare(`UPDATE ${t} SET expires_ms = ? WHERE entity_key = ?`),
         upsert: db.prepare(
           `INSERT INTO ${t} (entity_key, feature_name, value, event_ts, created_ts) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT(entity_key, feature_name) DO UPDATE SET
@@ -65,35 +78,49 @@ export function createSqliteOnlineStore(config: { readonly path: string }): Onli
     return s;
   };
 
-  const selectStatement = (table: string, size: number): Database.Statement<Buffer[], StoredFeature> => {
+  const selectStatement = (table: string, size: number): Database.Statement<Array<Buffer | number>, StoredFeature> => {
     const s = statementsOf(table);
     let select = s.selectBySize.get(size);
     if (select === undefined) {
       const marks = new Array(size).fill("?").join(", ");
       select = db.prepare(
-        `SELECT entity_key, feature_name, value, event_ts FROM ${quote(table)} WHERE entity_key IN (${marks})`,
+        `SELECT entity_key, feature_name, value, event_ts FROM ${quote(table)}
+         WHERE entity_key IN (${marks}) AND (expires_ms IS NULL OR expires_ms > ?)`,
       );
       s.selectBySize.set(size, select);
     }
     return select;
   };
 
+  const ready = new Set<string>();
   const createTable = (table: string): void => {
+    if (ready.has(table)) return;
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${quote(table)} (entity_key BLOB, feature_name TEXT, value BLOB,
-        event_ts INTEGER, created_ts INTEGER, PRIMARY KEY (entity_key, feature_name))`,
+        event_ts INTEGER, created_ts INTEGER, expires_ms INTEGER, PRIMARY KEY (entity_key, feature_name))`,
     );
+    // Tables written before key_ttl_seconds existed lack the column.
+    const columns = db.prepare(`PRAGMA table_info(${quote(table)})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "expires_ms"))
+      db.exec(`ALTER TABLE ${quote(table)} ADD COLUMN expires_ms INTEGER`);
+    ready.add(table);
   };
 
+  const tableExists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   const readTable = (table: string, keys: readonly Buffer[]): StoredFeature[] => {
+    if (!ready.has(table)) {
+      if (tableExists.get(table) === undefined) return [];
+      createTable(table); // adds expires_ms to a table from before key_ttl_seconds
+    }
     const found: StoredFeature[] = [];
+    const now = Date.now();
     for (let start = 0; start < keys.length; start += READ_CHUNK) {
       const chunk = keys.slice(start, start + READ_CHUNK);
       // Pad to a power of two with a repeated key so few distinct statements are prepared.
       let size = 1;
       while (size < chunk.length) size *= 2;
       while (chunk.length < size) chunk.push(chunk[0]!);
-      found.push(...selectStatement(table, size).all(...chunk));
+      found.push(...selectStatement(table, size).all(...chunk, now));
     }
     return found;
   };
@@ -103,13 +130,16 @@ export function createSqliteOnlineStore(config: { readonly path: string }): Onli
     createTable(table);
     const s = statementsOf(table);
     const result: OnlineWriteResult = { written: 0, skipped: 0 };
+    const now = Date.now();
     for (const row of rows) {
       const key = asBuffer(row.entityKey);
       if (!checkWriteRow(view, row)) {
         result.skipped++;
         continue;
       }
-      const newest = s.newestEvent.get(key)?.ts;
+      // An expired key is gone, as in Redis: its rows neither block nor merge into the new write.
+      if (ttlMs !== undefined) s.dropExpired.run(key, now);
+      const newest = s.newestEvent.get(key, now)?.ts;
       if (newest !== null && newest !== undefined && !(row.eventTimeMs > newest)) {
         result.skipped++;
         continue;
@@ -119,12 +149,16 @@ export function createSqliteOnlineStore(config: { readonly path: string }): Onli
           s.upsert.run(key, view.features[i]!, asBuffer(value), row.eventTimeMs, row.createdTimeMs ?? null);
         }
       });
+      s.setExpiry.run(ttlMs === undefined ? null : now + ttlMs, key);
       result.written++;
     }
     return result;
   });
 
-  const forget = (table: string): void => void statements.delete(table);
+  const forget = (table: string): void => {
+    statements.delete(table);
+    ready.delete(table);
+  };
   const dropTable = (view: OnlineView): void => {
     const table = sqliteTableName(view);
     forget(table);

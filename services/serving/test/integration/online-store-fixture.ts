@@ -42,7 +42,8 @@ export const STORE_KINDS: readonly StoreKind[] = [
   {
     name: "sqlite",
     redisLayout: undefined,
-    open: () => createSqliteOnlineStore({ path: join(mkdtempSync(join(tmpdir(), "larder-online-")), "online.db") }),
+    open: (o = {}) =>
+      createSqliteOnlineStore({ path: join(mkdtempSync(join(tmpdir(), "larder-online-")), "online.db"), ...o }),
   },
   {
     name: "redis (larder layout)",
