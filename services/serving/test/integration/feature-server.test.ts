@@ -3,7 +3,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import { silentLogger, type LarderServer, type OnlineStoreConfig } from "@larder/core";
+import { silentLogger, validateOnlineStoreConfig, type LarderServer, type OnlineStoreConfig } from "@larder/core";
 import {
   FieldStatus,
   GetOnlineFeaturesRequestSchema,
@@ -26,25 +26,12 @@ const STORES: Array<[string, (repoPath: string) => OnlineStoreConfig]> = [
   ["redis (feast layout)", () => redisConfig("feast")],
 ];
 
+/** The Redis on 6379, configured through feature_store.yaml's own validator (no hand-built config). */
 function redisConfig(layout: "larder" | "feast"): OnlineStoreConfig {
-  return {
-    type: "redis",
-    redisType: "redis",
-    connectionString: "127.0.0.1:6379",
-    connection: {
-      nodes: [{ host: "127.0.0.1", port: 6379 }],
-      password: undefined,
-      username: undefined,
-      ssl: false,
-      db: 0,
-      options: {},
-    },
-    sentinelMaster: "mymaster",
-    keyTtlSeconds: undefined,
-    fullScanForDeletion: true,
-    skipDedup: false,
-    layout,
-  } as unknown as OnlineStoreConfig;
+  return validateOnlineStoreConfig(
+    { type: "redis", connection_string: "127.0.0.1:6379", layout },
+    { repoPath: "/", provider: "local" },
+  );
 }
 
 describe.each(STORES)("FeatureServer on %s", (_name, storeConfig) => {
