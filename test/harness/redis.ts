@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createConnection } from "node:net";
 import { freePort } from "./ports.js";
 import { spawnProcess, type SpawnedProcess } from "./processes.js";
@@ -47,6 +50,8 @@ async function waitUntilReady(port: number, proc: SpawnedProcess): Promise<void>
 
 export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
+  // Its own working folder: a replica's full sync writes an RDB file there even with --save "".
+  const dir = mkdtempSync(join(tmpdir(), "larder-redis-"));
   const launch = (): SpawnedProcess =>
     spawnProcess("redis-server", [
       "--port",
@@ -57,6 +62,8 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
       "",
       "--appendonly",
       "no",
+      "--dir",
+      dir,
       ...extraArgs,
     ]);
   let proc = launch();
