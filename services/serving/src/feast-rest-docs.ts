@@ -44,3 +44,26 @@ export const GET_ONLINE_FEATURES_DOC: RestRouteDoc = {
     },
   },
 };
+
+/** OpenAPI description of POST /search (also served at Feast's deprecated /retrieve-online-documents). */
+export const RETRIEVE_ONLINE_DOCUMENTS_DOC: RestRouteDoc = {
+  method: "POST",
+  path: "/search",
+  summary: "Vector similarity search over one feature view (exact scan; Feast's REST shape)",
+  tags: ["Feast REST"],
+  requestSchema: {
+    type: "object",
+    required: ["features", "query"],
+    properties: {
+      features: {
+        type: "array",
+        items: { type: "string" },
+        description: '"<feature_view>:<feature>" references of one view; the vector feature among them is searched',
+      },
+      query: { type: "array", items: { type: "number" }, description: "the query vector" },
+      top_k: { type: "integer", minimum: 1, maximum: 1000, default: 10 },
+      distance_metric: { type: "string", enum: ["cosine", "l2"] },
+    },
+  },
+  responseSchema: GET_ONLINE_FEATURES_DOC.responseSchema ?? {},
+};

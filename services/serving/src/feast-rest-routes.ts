@@ -6,10 +6,14 @@ import {
   fieldStatusName,
   timestampMsToRfc3339,
   valueToJson,
+  kPrincipal,
+  type PermissionGuard,
   type RestRoute,
 } from "@larder/core";
+import type { FeatureLogHook } from "./feature-logging/feature-logger.js";
 import type { OnlineFeatures } from "./online-features.js";
 import type { OutputColumn } from "./online-read.js";
+import { authorizeOnlineRead } from "./read-permission.js";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -59,7 +63,12 @@ export function renderResponse(columns: readonly OutputColumn[]): unknown {
 }
 
 /** Feast's REST paths served by the FeatureServer. */
-export function feastRestRoutes(features: OnlineFeatures): RestRoute[] {
+export function feastRestRoutes(
+  features: OnlineFeatures,
+  featureLog?: FeatureLogHook,
+  /** Enforces READ_ONLINE when auth is on. */
+  guard?: PermissionGuard,
+): RestRoute[] {
   return [
     {
       method: "POST",
@@ -69,6 +78,7 @@ export function feastRestRoutes(features: OnlineFeatures): RestRoute[] {
       async handler(request) {
         const { kind, entities, fullFeatureNames } = parseBody(request.body);
         const resolved = features.resolve(kind, fullFeatureNames);
+        if (guard?.authz.enforcing === true) authorizeOnlineRead(guard, request.values.get(kPrincipal), resolved, kind);
         const columns = new Map<string, readonly Value[]>();
         const order: string[] = [];
         for (const [name, raw] of Object.entries(entities)) {
@@ -82,7 +92,11 @@ export function feastRestRoutes(features: OnlineFeatures): RestRoute[] {
           order.push(name);
         }
         const result = await features.read(kind, fullFeatureNames, columns, order, request.signal);
-        return { json: renderResponse(result) };
+        const json = renderResponse(result);
+        if (featureLog !== undefined && "service" in kind) {
+          featureLog.record(kind.service, result, order, request.headers.get("x-request-id"));
+        }
+        return { json };
       },
     },
   ];

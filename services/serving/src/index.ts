@@ -16,3 +16,28 @@ export type {
 } from "./online-store/online-store.js";
 export { createOnlineStore } from "./online-store/create-online-store.js";
 export { serializeEntityKey, createEntityKeyEncoder } from "./entity-key/serialize.js";
+export type { FeatureLoggingServerOptions } from "./feature-server.js";
+export {
+  FeatureLogger,
+  listFeatureLogs,
+  readFeatureLogs,
+  requireLogTarget,
+  logTargetOf,
+  defaultLogDirectory,
+  joinKeyColumnsOf,
+  LOG_TIMESTAMP,
+  LOG_DATE,
+  REQUEST_ID,
+} from "./feature-logging/index.js";
+export type {
+  FeatureLoggerOptions,
+  FeatureLogHook,
+  FeatureLogHooks,
+  FeatureLogStats,
+  LogTarget,
+  LogDestination,
+  LogPartition,
+  ReadLogsOptions,
+} from "./feature-logging/index.js";
+export { observeOnlineStore } from "./online-store/observed-online-store.js";
+export type { OnlineWriteResult } from "./online-store/online-store.js";

@@ -20,7 +20,11 @@ export class OnlineFeatures {
   private readonly clock: () => number;
 
   constructor(private readonly options: OnlineFeaturesOptions) {
-    this.cache = new ResolutionCache({ project: options.project, transformTimeoutMs: options.transformTimeoutMs });
+    this.cache = new ResolutionCache({
+      project: options.project,
+      transformTimeoutMs: options.transformTimeoutMs,
+      readStoredOnDemandViews: true,
+    });
     this.clock = options.clock ?? Date.now;
   }
 

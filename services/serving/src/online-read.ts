@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { FieldStatus } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import {
@@ -10,18 +10,12 @@ import {
 } from "@larder/core";
 import { createEntityKeyEncoder } from "./entity-key/serialize.js";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/online-store.js";
+import { columnStatuses, rowStatuses } from "./column-statuses.js";
+import { RowBackedColumn, columnValues, type OutputColumn } from "./output-column.js";
+import { encodeValueBytes } from "./value-encoder.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
 
-/**
- * One output column: per entity row, the serialized larder.types.v1.Value (copied as stored, never
- * decoded on the gRPC path), a status and the event time in epoch milliseconds.
- */
-export interface OutputColumn {
-  readonly name: string;
-  readonly values: Uint8Array[];
-  readonly statuses: FieldStatus[];
-  readonly timestampsMs: number[];
-}
+export type { OutputColumn } from "./output-column.js";
 
 export interface OnlineReadInput {
   readonly resolved: ResolvedRequest;
@@ -35,13 +29,7 @@ export interface OnlineReadInput {
 }
 
 const NULL_VALUE = create(ValueSchema);
-const EMPTY = new Uint8Array(0);
-/** True for a stored Value that holds no value: an unset oneof (no bytes) or null_val (tag 19, varint 0). */
-function isNullValue(bytes: Uint8Array): boolean {
-  return bytes.length === 0 || (bytes.length === 3 && bytes[0] === 0x98 && bytes[1] === 0x01 && bytes[2] === 0x00);
-}
-
-const encodeValue = (value: Value): Uint8Array => (value.val.case === undefined ? EMPTY : toBinary(ValueSchema, value));
+const encodeValue = encodeValueBytes;
 const encoders = new WeakMap<ViewRead, (values: readonly Value[]) => Uint8Array>();
 
 function encoderFor(read: ViewRead): (values: readonly Value[]) => Uint8Array {
@@ -137,43 +125,22 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
 
   const results: (OnlineRow | undefined)[][] = requests.length === 0 ? [] : await store.read(requests, input.signal);
 
-  const outputs: OutputColumn[] = resolved.outputNames.map((name) => ({
-    name,
-    values: new Array<Uint8Array>(rows),
-    statuses: new Array<FieldStatus>(rows),
-    timestampsMs: new Array<number>(rows),
-  }));
-  // Hidden inputs of on-demand views (features they need that were not requested), per read and feature.
-  const hidden = new Map<string, Uint8Array[]>();
-
-  resolved.reads.forEach((read, readIndex) => {
+  const names = resolved.outputNames;
+  const outputs = new Array<OutputColumn>(names.length);
+  // Per read, the stored row of each entity row (de-duplicated keys mapped back); shared by its columns.
+  const rowsByRead: (OnlineRow | undefined)[][] = resolved.reads.map((read, readIndex) => {
     const found = results[readIndex] ?? [];
     const mapping = rowToKey[readIndex]!;
-    const ttlMs = read.ttlSeconds * 1000;
-    read.features.forEach((_feature, f) => {
+    const byRow = new Array<OnlineRow | undefined>(rows);
+    for (let r = 0; r < rows; r++) byRow[r] = found[mapping[r]!];
+    const base = rowStatuses(byRow, read.ttlSeconds * 1000, input.nowMs);
+    for (let f = 0; f < read.features.length; f++) {
       const outIndex = read.outputIndex[f]!;
-      const out = outIndex >= 0 ? outputs[outIndex]! : undefined;
-      const values: Uint8Array[] = out?.values ?? new Array<Uint8Array>(rows);
-      for (let r = 0; r < rows; r++) {
-        const row = found[mapping[r]!];
-        const bytes = row?.values[f];
-        if (row === undefined || bytes === undefined) {
-          values[r] = EMPTY;
-          if (out !== undefined) {
-            out.statuses[r] = FieldStatus.NOT_FOUND;
-            out.timestampsMs[r] = 0;
-          }
-          continue;
-        }
-        values[r] = bytes;
-        if (out === undefined) continue;
-        out.timestampsMs[r] = row.eventTimeMs;
-        if (isNullValue(bytes)) out.statuses[r] = FieldStatus.NULL_VALUE;
-        else if (ttlMs > 0 && input.nowMs - row.eventTimeMs > ttlMs) out.statuses[r] = FieldStatus.OUTSIDE_MAX_AGE;
-        else out.statuses[r] = FieldStatus.PRESENT;
-      }
-      if (out === undefined) hidden.set(`${readIndex}\u0000${f}`, values);
-    });
+      if (outIndex < 0) continue; // a hidden input of an on-demand view: read from the rows below
+      const { statuses, timestampsMs } = columnStatuses(byRow, f, base);
+      outputs[outIndex] = new RowBackedColumn(names[outIndex]!, { rows: byRow, feature: f }, statuses, timestampsMs);
+    }
+    return byRow;
   });
 
   for (const odfv of resolved.odfvs) {
@@ -189,10 +156,7 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
         const values = type === undefined ? (columns.get(from.request) ?? []) : typed(from.request, type);
         inputs[name] = values.map((v) => valueToJson(v));
       } else {
-        const read = resolved.reads[from.read]!;
-        const outIndex = read.outputIndex[from.feature]!;
-        const stored =
-          outIndex >= 0 ? outputs[outIndex]!.values : (hidden.get(`${from.read}\u0000${from.feature}`) ?? []);
+        const stored = columnValues(rowsByRead[from.read] ?? [], from.feature);
         inputs[name] = stored.map((bytes) => valueToJson(fromBinary(ValueSchema, bytes)));
       }
     }
@@ -200,7 +164,13 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     const now = input.nowMs;
     for (const { feature, type, outputIndex } of odfv.outputs) {
       const column = result[feature];
-      const out = outputs[outputIndex]!;
+      const out: OutputColumn = {
+        name: names[outputIndex]!,
+        values: new Array<Uint8Array>(rows),
+        statuses: new Array<FieldStatus>(rows),
+        timestampsMs: new Array<number>(rows),
+      };
+      outputs[outputIndex] = out;
       for (let r = 0; r < rows; r++) {
         const raw = Array.isArray(column) ? column[r] : undefined;
         const value =

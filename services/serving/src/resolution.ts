@@ -1,5 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import type { FeatureSpec } from "@larder/gen/es/larder/core/v1/feature_pb";
-import type { FeatureView } from "@larder/gen/es/larder/core/v1/feature_view_pb";
+import { FeatureViewSchema, type FeatureView } from "@larder/gen/es/larder/core/v1/feature_view_pb";
 import type { OnDemandFeatureView } from "@larder/gen/es/larder/core/v1/on_demand_feature_view_pb";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
 import type { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
@@ -49,6 +50,11 @@ export interface ResolveOptions {
   readonly project: string;
   readonly fullFeatureNames: boolean;
   readonly transformTimeoutMs: number;
+  /**
+   * Online reads: on-demand views with write_to_online_store are read from the store, where push wrote
+   * them, instead of being computed. Historical retrieval computes them (nothing is stored offline).
+   */
+  readonly readStoredOnDemandViews?: boolean;
 }
 
 interface WantedRef {
@@ -79,6 +85,41 @@ export class RequestResolver {
     for (const view of registry.onDemandFeatureViews) {
       if (view.spec?.project === project) this.odfvs.set(view.spec.name, view);
     }
+    // write_to_online_store views were computed when their inputs were pushed: read like plain views.
+    for (const odfv of this.odfvs.values()) {
+      if (
+        options.readStoredOnDemandViews === true &&
+        odfv.spec?.writeToOnlineStore === true &&
+        !this.views.has(odfv.spec.name)
+      ) {
+        this.views.set(odfv.spec.name, this.storedOdfvView(odfv));
+      }
+    }
+  }
+
+  /** The online view a write_to_online_store on-demand view is stored under (as push writes it). */
+  private storedOdfvView(odfv: OnDemandFeatureView): FeatureView {
+    const spec = odfv.spec!;
+    let entityColumns = spec.entityColumns;
+    if (entityColumns.length === 0) {
+      const byName = new Map<string, FeatureSpec>();
+      for (const source of Object.values(spec.sources)) {
+        const s = source.source;
+        const name =
+          s.case === "featureView"
+            ? s.value.spec?.name
+            : s.case === "featureViewProjection"
+              ? s.value.featureViewName
+              : undefined;
+        for (const column of (name === undefined ? undefined : this.views.get(name))?.spec?.entityColumns ?? []) {
+          byName.set(column.name, column);
+        }
+      }
+      entityColumns = [...byName.values()];
+    }
+    return create(FeatureViewSchema, {
+      spec: { name: spec.name, project: spec.project, entityColumns, features: spec.features },
+    });
   }
 
   get version(): bigint {
@@ -262,6 +303,11 @@ export class RequestResolver {
 export class ResolutionCache {
   private resolver: RequestResolver | undefined;
   private readonly cache = new Map<string, ResolvedRequest>();
+  /**
+   * Resolutions by refs array identity, for frozen arrays (the gRPC request decoder hands out one per
+   * repeated feature list): no key string joined from 50 refs per call.
+   */
+  private byRefs = new WeakMap<readonly string[], ResolvedRequest[]>();
 
   constructor(
     private readonly options: Omit<ResolveOptions, "fullFeatureNames">,
@@ -276,13 +322,23 @@ export class ResolutionCache {
     if (this.resolver === undefined || this.resolver.version !== registry.version) {
       this.resolver = new RequestResolver(registry, this.options);
       this.cache.clear();
+      this.byRefs = new WeakMap();
     }
+    const frozenRefs = "refs" in kind && Object.isFrozen(kind.refs) ? kind.refs : undefined;
+    const slot = fullFeatureNames ? 1 : 0;
+    const known = frozenRefs === undefined ? undefined : this.byRefs.get(frozenRefs)?.[slot];
+    if (known !== undefined) return known;
     const key = `${fullFeatureNames ? 1 : 0}${"service" in kind ? `s\u0000${kind.service}` : `r\u0000${kind.refs.join("\u0000")}`}`;
     let resolved = this.cache.get(key);
     if (resolved === undefined) {
       resolved = this.resolver.resolve(kind, fullFeatureNames);
       if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(key, resolved);
+    }
+    if (frozenRefs !== undefined) {
+      const slots = this.byRefs.get(frozenRefs) ?? [];
+      slots[slot] = resolved;
+      this.byRefs.set(frozenRefs, slots);
     }
     return resolved;
   }

@@ -1,12 +1,7 @@
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  createHandlerContext,
-  type HandlerContext,
-} from "@connectrpc/connect";
+import { create, fromBinary, toBinary, type DescMessage, type DescService } from "@bufbuild/protobuf";
+import { ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
+import { GrpcHandlerContext, LiveSignals } from "./grpc-context.js";
 import type { WrappedService } from "./wrap-service.js";
 
 /** A request that did not decode; answered INVALID_ARGUMENT instead of grpc-js's INTERNAL. */
@@ -22,38 +17,28 @@ export class EncodedMessage {
 function serializerFor(schema: DescMessage): (value: unknown) => Buffer {
   return (value) => {
     if (value instanceof EncodedMessage) {
-      return Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength);
+      const { bytes } = value;
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
     const bytes = toBinary(schema, create(schema, value as never));
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }
 
-function deserializerFor(schema: DescMessage): (bytes: Buffer) => unknown {
+/**
+ * Request decoders that replace the generated one for some methods (method local name → decoder), e.g.
+ * a hand decoder for a hot path. A decoder throws on bytes that are not a valid message.
+ */
+export type RequestDecoders = Readonly<Record<string, (bytes: Uint8Array) => unknown>>;
+
+function deserializerFor(schema: DescMessage, decode?: (bytes: Uint8Array) => unknown): (bytes: Buffer) => unknown {
   return (bytes) => {
     try {
-      return fromBinary(schema, bytes);
+      return decode === undefined ? fromBinary(schema, bytes) : decode(bytes);
     } catch {
       return new UndecodableRequest(schema.typeName);
     }
   };
-}
-
-function headersFromMetadata(metadata: grpc.Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    headers.set(key, typeof value === "string" ? value : value.toString("base64"));
-  }
-  return headers;
-}
-
-function metadataFromHeaders(headers: Headers): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  headers.forEach((value, key) => {
-    if (key.endsWith("-bin")) metadata.set(key, Buffer.from(value, "base64"));
-    else metadata.set(key, value);
-  });
-  return metadata;
 }
 
 function statusFrom(error: unknown): Partial<grpc.StatusObject> {
@@ -62,57 +47,8 @@ function statusFrom(error: unknown): Partial<grpc.StatusObject> {
   return { code: connectError.code as number, details: connectError.rawMessage };
 }
 
-/** Reason given when a finished call's context is ended (a constant: no DOMException per call). */
-const CALL_ENDED = new ConnectError("The call has ended", Code.Canceled);
-
-interface CallScope {
-  context: HandlerContext;
-  dispose(): void;
-}
-
-function scopeFor(
-  service: DescService,
-  method: DescMethod,
-  path: string,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  shutdownSignal: AbortSignal,
-): CallScope {
-  const controller = new AbortController();
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  let timer: NodeJS.Timeout | undefined;
-  let timeoutMs: number | undefined;
-  if (Number.isFinite(deadlineMs)) {
-    timeoutMs = Math.max(0, deadlineMs - Date.now());
-    timer = setTimeout(() => {
-      controller.abort(new ConnectError("The call's deadline was exceeded", Code.DeadlineExceeded));
-    }, timeoutMs);
-  }
-  const onCancel = (): void => controller.abort(new ConnectError("The client cancelled the call", Code.Canceled));
-  call.once("cancelled", onCancel);
-  const context = createHandlerContext({
-    service,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: path,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    shutdownSignal,
-    requestSignal: controller.signal,
-    requestHeader: headersFromMetadata(call.metadata),
-    contextValues: createContextValues(),
-  });
-  return {
-    context,
-    dispose() {
-      if (timer !== undefined) clearTimeout(timer);
-      call.removeListener("cancelled", onCancel);
-      // Ends the context as Connect's own handlers do: its signal links to the server's shutdown
-      // signal, and only aborting removes that listener (otherwise one leaks per call and every
-      // addEventListener on the shared signal gets slower).
-      context.abort(CALL_ENDED);
-    },
-  };
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 export interface GrpcRegistration {
@@ -132,8 +68,10 @@ export function registerGrpcService(
   impl: WrappedService,
   shutdownSignal: AbortSignal,
   registration: GrpcRegistration = {},
+  decoders: RequestDecoders = {},
 ): void {
   const serviceName = registration.serviceName ?? service.typeName;
+  const live = new LiveSignals(shutdownSignal);
   const wireNames = new Map<string, string>();
   if (registration.methodNames !== undefined) {
     for (const [wire, local] of Object.entries(registration.methodNames)) wireNames.set(local, wire);
@@ -144,7 +82,7 @@ export function registerGrpcService(
     if (registration.methodNames !== undefined && !wireNames.has(method.localName)) continue;
     const path = `/${serviceName}/${wireNames.get(method.localName) ?? method.name}`;
     const serialize = serializerFor(method.output);
-    const deserialize = deserializerFor(method.input);
+    const deserialize = deserializerFor(method.input, decoders[method.localName]);
     if (method.methodKind === "unary") {
       const unary: grpc.handleUnaryCall<unknown, unknown> = (call, callback) => {
         if (call.request instanceof UndecodableRequest) {
@@ -154,17 +92,25 @@ export function registerGrpcService(
           });
           return;
         }
-        const scope = scopeFor(service, method, path, call, shutdownSignal);
-        Promise.resolve(handler(call.request, scope.context)).then(
-          (response) => {
-            scope.dispose();
-            callback(null, response, metadataFromHeaders(scope.context.responseTrailer));
-          },
-          (error: unknown) => {
-            scope.dispose();
-            callback(statusFrom(error));
-          },
-        );
+        const context = new GrpcHandlerContext(service, method, path, call, live);
+        const done = (response: unknown): void => {
+          context.end();
+          callback(null, response, context.trailerMetadata());
+        };
+        const failed = (error: unknown): void => {
+          context.end();
+          callback(statusFrom(error));
+        };
+        let result: unknown;
+        try {
+          result = handler(call.request, context);
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        // A handler that finished synchronously is answered in the same tick: no promise per call.
+        if (isPromiseLike(result)) result.then(done, failed);
+        else done(result);
       };
       server.register(path, unary, serialize, deserialize, "unary");
     } else if (method.methodKind === "server_streaming") {
@@ -176,20 +122,20 @@ export function registerGrpcService(
           });
           return;
         }
-        const scope = scopeFor(service, method, path, call, shutdownSignal);
+        const context = new GrpcHandlerContext(service, method, path, call, live);
         void (async () => {
           try {
-            for await (const message of handler(call.request, scope.context) as AsyncIterable<unknown>) {
+            for await (const message of handler(call.request, context) as AsyncIterable<unknown>) {
               if (call.cancelled) break;
               if (!call.write(message)) {
                 await new Promise<void>((resolve) => call.once("drain", resolve));
               }
             }
-            call.end(metadataFromHeaders(scope.context.responseTrailer));
+            call.end(context.trailerMetadata());
           } catch (error) {
             call.emit("error", statusFrom(error));
           } finally {
-            scope.dispose();
+            context.end();
           }
         })();
       };

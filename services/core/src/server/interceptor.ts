@@ -55,3 +55,72 @@ export function exitAll(chain: readonly CallInterceptor[], entered: number, call
     }
   }
 }
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+async function resumeAfter<T>(
+  chain: readonly CallInterceptor[],
+  call: CallInfo,
+  entered: number,
+  pending: Promise<void>,
+  invoke: () => T | Promise<T>,
+  mapError: (error: unknown) => Error,
+): Promise<T> {
+  let count = entered;
+  try {
+    await pending;
+    count++;
+    for (; count < chain.length; count++) {
+      const next = chain[count]!.enter?.(call);
+      if (next !== undefined) await next;
+    }
+    const value = await invoke();
+    exitAll(chain, count, call, undefined);
+    return value;
+  } catch (error) {
+    exitAll(chain, count, call, error);
+    throw mapError(error);
+  }
+}
+
+/**
+ * Runs `invoke` inside the chain (enters in order, exits in reverse with the call's error) and maps
+ * a failure with `mapError`. While every `enter` and `invoke` return plain values it stays
+ * synchronous, so a call through a chain of synchronous interceptors allocates no promise; the first
+ * promise switches to the async path.
+ */
+export function runIntercepted<T>(
+  chain: readonly CallInterceptor[],
+  call: CallInfo,
+  invoke: () => T | Promise<T>,
+  mapError: (error: unknown) => Error,
+): T | Promise<T> {
+  let entered = 0;
+  let result: T | Promise<T>;
+  try {
+    for (; entered < chain.length; entered++) {
+      const pending = chain[entered]!.enter?.(call);
+      if (pending !== undefined) return resumeAfter(chain, call, entered, pending, invoke, mapError);
+    }
+    result = invoke();
+  } catch (error) {
+    exitAll(chain, entered, call, error);
+    throw mapError(error);
+  }
+  if (!isPromiseLike(result)) {
+    exitAll(chain, entered, call, undefined);
+    return result;
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      exitAll(chain, entered, call, undefined);
+      return value;
+    },
+    (error: unknown) => {
+      exitAll(chain, entered, call, error);
+      throw mapError(error);
+    },
+  );
+}

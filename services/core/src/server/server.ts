@@ -12,8 +12,9 @@ import { HEALTH_ROUTE_DOC, mountDocs } from "../docs/mount-docs.js";
 import type { RestRouteDoc } from "../docs/openapi.js";
 import type { Logger } from "../logger.js";
 import { createConcurrencyLimit } from "./concurrency-limit.js";
-import { registerGrpcService, type GrpcRegistration } from "./grpc-adapter.js";
+import { registerGrpcService, type GrpcRegistration, type RequestDecoders } from "./grpc-adapter.js";
 import { createHealthService, HealthRegistry, ServingStatus } from "./health.js";
+import type { HttpWrapper } from "../telemetry/http-tracing.js";
 import type { CallInterceptor } from "./interceptor.js";
 import { RestRouter, type RestRoute } from "./rest-router.js";
 import { validateServerOptions, type ServerOptions, type ServerOptionsInput } from "./server-options.js";
@@ -30,18 +31,29 @@ export interface LarderServer {
     service: D,
     impl: Partial<ServiceImpl<D>>,
     aliases?: readonly GrpcRegistration[],
+    options?: AddServiceOptions,
   ): void;
   addRoute(route: RestRoute): void;
   /** Lists a REST route in the OpenAPI document served at `/openapi.json` and `/docs`. */
   describeRoute(doc: RestRouteDoc): void;
-  /** Appends an interceptor (auth, telemetry) that runs for every non-health call on every protocol. */
-  addInterceptor(interceptor: CallInterceptor): void;
+  /**
+   * Appends an interceptor (auth, telemetry) that runs for every non-health call on every protocol;
+   * `first` puts it ahead of the concurrency limit (telemetry, to see shed calls).
+   */
+  addInterceptor(interceptor: CallInterceptor, options?: { readonly first?: boolean }): void;
+  /** Runs every HTTP/1.1 request (Connect, REST) through `wrapper` (telemetry: a span around the call). */
+  wrapHttp(wrapper: HttpWrapper): void;
   /** Runs after in-flight calls finished during shutdown (close pools, flush queues). */
   onClose(hook: () => Promise<void> | void): void;
   listen(): Promise<{ host: string; port: number }>;
   /** Health NOT_SERVING, stop accepting, let in-flight calls finish within the grace period, close. */
   shutdown(): Promise<void>;
   readonly inFlight: number;
+}
+
+export interface AddServiceOptions {
+  /** gRPC request decoders replacing the generated one for some methods (hot paths). */
+  readonly requestDecoders?: RequestDecoders;
 }
 
 function startsLikeHttp2(chunk: Buffer): boolean {
@@ -60,7 +72,12 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   // Every call in flight listens to the shutdown signal; hundreds at once are expected, not a leak.
   setMaxListeners(0, shutdownController.signal);
   const closeHooks: Array<() => Promise<void> | void> = [];
-  const services: Array<{ desc: DescService; wrapped: WrappedService; aliases: readonly GrpcRegistration[] }> = [];
+  const services: Array<{
+    desc: DescService;
+    wrapped: WrappedService;
+    aliases: readonly GrpcRegistration[];
+    decoders?: RequestDecoders | undefined;
+  }> = [];
   const rest = new RestRouter({ maxBodyBytes: options.maxMessageBytes, chain, reportUnmapped });
   const routeDocs: RestRouteDoc[] = [HEALTH_ROUTE_DOC];
 
@@ -94,6 +111,7 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
   // own closeIdleConnections() does not track them.
   const http1Requests = new Map<Duplex, number>();
   let closing = false;
+  let httpWrapper: HttpWrapper | undefined;
   let shuttingDown: Promise<void> | undefined;
 
   function closeIdleHttp1(): void {
@@ -130,8 +148,9 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
     get inFlight() {
       return limit.inFlight;
     },
-    addService(desc, impl, aliases = []) {
-      services.push({ desc, wrapped: wrapService(desc, impl, chain, reportUnmapped), aliases });
+    addService(desc, impl, aliases = [], serviceOptions = {}) {
+      const decoders = serviceOptions.requestDecoders;
+      services.push({ desc, wrapped: wrapService(desc, impl, chain, reportUnmapped), aliases, decoders });
     },
     addRoute(r) {
       rest.add(r);
@@ -139,16 +158,21 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
     describeRoute(doc) {
       routeDocs.push(doc);
     },
-    addInterceptor(interceptor) {
-      interceptors.push(interceptor);
+    addInterceptor(interceptor, position) {
+      if (position?.first === true) interceptors.unshift(interceptor);
+      else interceptors.push(interceptor);
+    },
+    wrapHttp(wrapper) {
+      httpWrapper = wrapper;
     },
     onClose(hook) {
       closeHooks.push(hook);
     },
     async listen() {
-      for (const { desc, wrapped, aliases } of services) {
-        registerGrpcService(grpcServer, desc, wrapped, shutdownController.signal);
-        for (const alias of aliases) registerGrpcService(grpcServer, desc, wrapped, shutdownController.signal, alias);
+      for (const { desc, wrapped, aliases, decoders } of services) {
+        const signal = shutdownController.signal;
+        registerGrpcService(grpcServer, desc, wrapped, signal, {}, decoders);
+        for (const alias of aliases) registerGrpcService(grpcServer, desc, wrapped, signal, alias, decoders);
       }
       // API docs (src/docs): /openapi.json and /docs, open like /health, from what is registered by now.
       mountDocs((r) => rest.add(r), { services: services.map((s) => s.desc), routes: routeDocs });
@@ -173,7 +197,8 @@ export function createServer(input: ServerOptionsInput, logger: Logger): LarderS
           http1Requests.set(socket, active);
           if (closing && active === 0) socket.end();
         });
-        connectHandler(req, res);
+        if (httpWrapper === undefined) connectHandler(req, res);
+        else httpWrapper(req, res, () => connectHandler(req, res));
       });
       httpServer.on("clientError", (_error, socket) => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");

@@ -1,7 +1,14 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ContextValues, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { toConnectError, type UnmappedErrorReporter } from "../error-mapping.js";
-import { enterAll, exitAll, type CallInfo, type CallInterceptor, type CallProtocol } from "./interceptor.js";
+import {
+  enterAll,
+  exitAll,
+  runIntercepted,
+  type CallInfo,
+  type CallInterceptor,
+  type CallProtocol,
+} from "./interceptor.js";
 
 /** A service implementation with the interceptor chain and error mapping applied to every method. */
 export type WrappedService = Record<string, (request: unknown, context: HandlerContext) => unknown>;
@@ -18,15 +25,37 @@ function protocolOf(context: HandlerContext): CallProtocol {
   }
 }
 
+/** A call's CallInfo; headers, signal and values come from its context only when an interceptor reads them. */
+class ContextCallInfo implements CallInfo {
+  readonly service: string;
+  readonly method: string;
+  readonly protocol: CallProtocol;
+
+  constructor(
+    service: DescService,
+    method: DescMethod,
+    private readonly context: HandlerContext,
+  ) {
+    this.service = service.typeName;
+    this.method = method.name;
+    this.protocol = protocolOf(context);
+  }
+
+  get headers(): Headers {
+    return this.context.requestHeader;
+  }
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+
+  get values(): ContextValues {
+    return this.context.values;
+  }
+}
+
 function callInfoOf(service: DescService, method: DescMethod, context: HandlerContext): CallInfo {
-  return {
-    service: service.typeName,
-    method: method.name,
-    protocol: protocolOf(context),
-    headers: context.requestHeader,
-    signal: context.signal,
-    values: context.values,
-  };
+  return new ContextCallInfo(service, method, context);
 }
 
 type AnyImpl = (request: unknown, context: HandlerContext) => unknown;
@@ -48,21 +77,10 @@ export function wrapService<D extends DescService>(
     if (original === undefined) continue;
     const fn = original.bind(impl);
     if (method.methodKind === "unary") {
-      wrapped[method.localName] = async (request: unknown, context: HandlerContext) => {
-        const call = callInfoOf(service, method, context);
-        const interceptors = chain();
-        let entered = 0;
-        let failure: unknown;
-        try {
-          entered = await enterAll(interceptors, call);
-          return await fn(request, context);
-        } catch (error) {
-          failure = error;
-          throw toConnectError(error, reportUnmapped);
-        } finally {
-          exitAll(interceptors, entered, call, failure);
-        }
-      };
+      const mapError = (error: unknown): Error => toConnectError(error, reportUnmapped);
+      // Synchronous while the interceptors and the handler are: the gRPC adapter then answers without a promise.
+      wrapped[method.localName] = (request: unknown, context: HandlerContext) =>
+        runIntercepted(chain(), callInfoOf(service, method, context), () => fn(request, context), mapError);
     } else if (method.methodKind === "server_streaming") {
       wrapped[method.localName] = async function* (request: unknown, context: HandlerContext) {
         const call = callInfoOf(service, method, context);

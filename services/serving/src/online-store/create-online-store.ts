@@ -1,9 +1,9 @@
-import { ConfigError, type OnlineStoreConfig } from "@larder/core";
+import { ConfigError, createPluginInstance, type OnlineStoreConfig } from "@larder/core";
 import type { OnlineStore } from "./online-store.js";
 import { createRedisOnlineStore, type RedisOnlineStoreOptions } from "./redis-online-store.js";
 import { createSqliteOnlineStore } from "./sqlite-online-store.js";
 
-/** Builds the online store named by `online_store` (sqlite or redis). */
+/** Builds the online store named by `online_store`: sqlite, redis, or a plugin (loaded by loadRepoConfig). */
 export function createOnlineStore(config: OnlineStoreConfig, options: RedisOnlineStoreOptions = {}): OnlineStore {
   switch (config.type) {
     case "sqlite":
@@ -13,6 +13,7 @@ export function createOnlineStore(config: OnlineStoreConfig, options: RedisOnlin
     case "none":
       throw new ConfigError("online_store.type none has no online store; configure sqlite or redis to serve features");
     case "plugin":
-      throw new ConfigError(`online_store.type ${JSON.stringify(config.module)} is not supported yet`);
+      // A plugin is built as `new Export(options, { repoPath })` (or called, for a factory) and checked.
+      return createPluginInstance<OnlineStore>("online_store", config, {});
   }
 }

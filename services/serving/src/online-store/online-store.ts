@@ -27,6 +27,14 @@ export interface OnlineRow {
   readonly eventTimeMs: number;
   /** Serialized larder.types.v1.Value per requested feature; undefined = the row lacks that feature. */
   readonly values: readonly (Uint8Array | undefined)[];
+  /**
+   * Optional zero-copy form of `values` (the larder Redis layout), which the serving hot path reads to
+   * avoid an object per value: feature `f` is `source[spans[spanBase + 2f] .. spans[spanBase + 2f + 1])`,
+   * absent when the start is -1. `values` then materializes only when something reads it.
+   */
+  readonly source?: Uint8Array | undefined;
+  readonly spans?: Int32Array | undefined;
+  readonly spanBase?: number | undefined;
 }
 
 /** One row to write; a winning write updates the features it carries and keeps the others. */
@@ -53,6 +61,11 @@ export interface OnlineStore {
   deleteView(view: OnlineView): Promise<void>;
   /** Removes everything of these views (teardown). */
   teardown(views: readonly OnlineView[]): Promise<void>;
+  /**
+   * Every entity key holding a row of `view`, in batches (an exact scan, for document retrieval).
+   * Optional: a store without it cannot answer RetrieveOnlineDocuments.
+   */
+  scanEntityKeys?(view: OnlineView, signal?: AbortSignal): AsyncIterable<readonly Uint8Array[]>;
   /** Resolves when the store is connected and usable (Redis `ready`). */
   ready(): Promise<void>;
   readonly healthy: boolean;

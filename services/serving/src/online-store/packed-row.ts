@@ -4,6 +4,8 @@
 // Byte-wise comparison of the first 8 bytes orders rows by event time, which is all the Lua
 // compare-and-set needs (no number parsing in Lua).
 
+import type { SlotTable } from "./slot-table.js";
+
 /** Size of the event time prefix. */
 export const PACKED_TIME_BYTES = 8;
 
@@ -40,9 +42,12 @@ export function encodeSortableTime(ms: number, out: Buffer, at: number): void {
   }
 }
 
+/** Scratch for decodeSortableTime (synchronous use only): no buffer per decoded row. */
+const TIME_SCRATCH = Buffer.allocUnsafe(8);
+
 /** Reverses encodeSortableTime. */
 export function decodeSortableTime(bytes: Uint8Array, at: number): number {
-  const tmp = Buffer.allocUnsafe(8);
+  const tmp = TIME_SCRATCH;
   if ((bytes[at]! & 0x80) !== 0) {
     tmp.set(bytes.subarray(at, at + 8));
     tmp[0] = tmp[0]! & 0x7f;
@@ -78,32 +83,35 @@ function checkTime(bytes: Buffer): void {
   if (bytes.length < PACKED_TIME_BYTES) throw new CorruptPackedRowError(`${bytes.length} bytes is shorter than a row`);
 }
 
+const u32At = (bytes: Uint8Array, at: number): number =>
+  (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+
 /**
- * Picks features out of a packed row without copying: `slots` maps a feature hash to its position in
- * the result. Features absent from the row read as undefined; unknown hashes are skipped.
+ * Locates features in a packed row without creating anything per value: writes the start and end
+ * offset of the feature in slot `s` to `spans[base + 2s]` and `spans[base + 2s + 1]` (left at -1 when
+ * the row lacks it); unknown hashes are skipped. Returns the row's event time.
  */
-export function pickPackedRow(
-  bytes: Buffer,
-  slots: ReadonlyMap<number, number>,
-  count: number,
-): { eventTimeMs: number; values: (Uint8Array | undefined)[] } {
-  checkTime(bytes);
-  const values = new Array<Uint8Array | undefined>(count).fill(undefined);
-  let pos = PACKED_TIME_BYTES;
-  while (pos < bytes.length) {
-    if (pos + 8 > bytes.length) throw new CorruptPackedRowError(`truncated entry header at byte ${pos}`);
-    const hash = bytes.readUInt32LE(pos);
-    const length = bytes.readUInt32LE(pos + 4);
-    const start = pos + 8;
-    pos = start + length;
-    if (pos > bytes.length) throw new CorruptPackedRowError(`entry at byte ${start - 8} runs past the end`);
-    const slot = slots.get(hash);
-    if (slot !== undefined) values[slot] = bytes.subarray(start, pos);
+export function spanPackedRow(bytes: Uint8Array, slots: SlotTable, spans: Int32Array, base: number): number {
+  if (bytes.length < PACKED_TIME_BYTES) {
+    throw new CorruptPackedRowError(`${bytes.length} bytes is shorter than a row`);
   }
-  return { eventTimeMs: decodeSortableTime(bytes, 0), values };
+  const end = bytes.length;
+  let pos = PACKED_TIME_BYTES;
+  while (pos < end) {
+    if (pos + 8 > end) throw new CorruptPackedRowError(`truncated entry header at byte ${pos}`);
+    const slot = slots.get(u32At(bytes, pos));
+    const start = pos + 8;
+    pos = start + u32At(bytes, pos + 4);
+    if (pos > end) throw new CorruptPackedRowError(`entry at byte ${start - 8} runs past the end`);
+    if (slot >= 0) {
+      spans[base + 2 * slot] = start;
+      spans[base + 2 * slot + 1] = pos;
+    }
+  }
+  return decodeSortableTime(bytes, 0);
 }
 
-/** Decodes every entry of a packed row (tests and tools; reads use pickPackedRow). */
+/** Decodes every entry of a packed row (tests and tools; reads use spanPackedRow). */
 export function decodePackedRow(bytes: Buffer): PackedRow {
   checkTime(bytes);
   const entries: PackedEntry[] = [];

@@ -1,4 +1,5 @@
 import { Cluster } from "ioredis";
+import type { GetCoalescer } from "./get-coalescer.js";
 import type { RedisClient } from "./redis-client.js";
 import { mapRedisError } from "./redis-errors.js";
 
@@ -17,14 +18,40 @@ export interface CommandBatch {
 
 type Dispatch = Record<string, (...args: RedisArg[]) => unknown>;
 
-function pipelineBatch(client: RedisClient): CommandBatch {
-  const pipeline = client.pipeline();
-  const target = pipeline as unknown as Dispatch;
+function replyOrThrow([error, reply]: [Error | null, unknown]): unknown {
+  if (error !== null) throw mapRedisError(error);
+  return reply;
+}
+
+/**
+ * One round trip on a single Redis. A batch of plain GETs (every read of the larder layout) goes out
+ * as (part of) one MGET: one command, one timer and one reply array instead of a pipeline object and a
+ * command (with its own timeout timer) per key; with a coalescer, concurrent reads share the MGET.
+ * Anything else goes out as a pipeline.
+ */
+function pipelineBatch(client: RedisClient, gets: GetCoalescer | undefined): CommandBatch {
+  const methods: string[] = [];
+  const argLists: (readonly RedisArg[])[] = [];
+  let onlyGets = true;
   return {
     add(method, args) {
-      target[method]!(...args);
+      methods.push(method);
+      argLists.push(args);
+      if (method !== "getBuffer" || args.length !== 1) onlyGets = false;
     },
     async exec() {
+      if (methods.length === 0) return [];
+      try {
+        if (onlyGets) {
+          const keys = argLists.map((args) => args[0] as Buffer | string);
+          return await (gets === undefined ? client.mgetBuffer(keys) : gets.get(keys));
+        }
+      } catch (error) {
+        throw mapRedisError(error);
+      }
+      const pipeline = client.pipeline();
+      const target = pipeline as unknown as Dispatch;
+      for (let i = 0; i < methods.length; i++) target[methods[i]!]!(...argLists[i]!);
       let results: [Error | null, unknown][] | null;
       try {
         results = await pipeline.exec();
@@ -32,10 +59,7 @@ function pipelineBatch(client: RedisClient): CommandBatch {
         throw mapRedisError(error);
       }
       if (results === null) throw mapRedisError(new Error("Connection is closed."));
-      return results.map(([error, reply]) => {
-        if (error !== null) throw mapRedisError(error);
-        return reply;
-      });
+      return results.map(replyOrThrow);
     },
   };
 }
@@ -61,8 +85,8 @@ function autopipelinedBatch(client: RedisClient): CommandBatch {
 }
 
 /** Starts a batch suited to the client (pipeline, or autopipelined commands on a Cluster). */
-export function startBatch(client: RedisClient, cluster: boolean): CommandBatch {
-  return cluster ? autopipelinedBatch(client) : pipelineBatch(client);
+export function startBatch(client: RedisClient, cluster: boolean, gets?: GetCoalescer): CommandBatch {
+  return cluster ? autopipelinedBatch(client) : pipelineBatch(client, gets);
 }
 
 const GLOB_SPECIAL = new Set([0x2a, 0x3f, 0x5b, 0x5d, 0x5c]); // * ? [ ] \

@@ -85,6 +85,16 @@ export function createFeastLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlSe
       });
       batch.add(SCRIPT.putFeastRow, args);
     },
+    async *scanEntityKeys(client, view) {
+      const codec = codecOf(view);
+      const header = entityKeyHeader(view.joinKeys);
+      const pattern = Buffer.concat([escapeGlob(header), Buffer.from("*"), escapeGlob(codec.project)]);
+      for await (const keys of scanKeys(client, pattern)) {
+        const mine = keys.filter((key) => isFeastKeyOf(key, header, codec.project));
+        // Feast keys end with the project; the hash may hold other views' fields too (reads sort that out).
+        if (mine.length > 0) yield mine.map((key) => key.subarray(0, key.length - codec.project.length));
+      }
+    },
     async deleteView(client, cluster, view) {
       const codec = codecOf(view);
       const header = entityKeyHeader(view.joinKeys);

@@ -1,10 +1,12 @@
 import { FailedPreconditionError, type RedisOnlineStoreConfig } from "@larder/core";
 import { hashSlots } from "./feature-hash.js";
 import type { OnlineView } from "./online-store.js";
-import { encodePackedRow, pickPackedRow } from "./packed-row.js";
+import { PackedOnlineRow } from "./packed-online-row.js";
+import { encodePackedRow, spanPackedRow } from "./packed-row.js";
 import { escapeGlob, scanKeys, startBatch } from "./redis-batch.js";
 import { identityCache, type RedisLayout } from "./redis-layout.js";
 import { SCRIPT } from "./redis-scripts.js";
+import { SlotTable } from "./slot-table.js";
 
 // Larder's layout: one STRING per (project, view, entity key), key = "<project>:<view>:" ‖ entity key,
 // value = the packed row (packed-row.ts). One GET per entity key instead of an N-field HMGET makes reads
@@ -13,7 +15,7 @@ import { SCRIPT } from "./redis-scripts.js";
 interface ViewCodec {
   readonly prefix: Buffer;
   readonly hashes: readonly number[];
-  readonly slotsOf: (features: readonly string[]) => ReadonlyMap<number, number>;
+  readonly slotsOf: (features: readonly string[]) => SlotTable;
 }
 
 function slotsOrThrow(view: OnlineView, features: readonly string[]): { slots: Map<number, number>; hashes: number[] } {
@@ -41,7 +43,7 @@ export function createLarderLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlS
     return {
       prefix: larderKeyPrefix(view),
       hashes,
-      slotsOf: identityCache((features: readonly string[]) => slotsOrThrow(view, features).slots),
+      slotsOf: identityCache((features: readonly string[]) => new SlotTable(slotsOrThrow(view, features).hashes)),
     };
   });
 
@@ -53,10 +55,17 @@ export function createLarderLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlS
     decodeRead(request, replies, offset) {
       const slots = codecOf(request.view).slotsOf(request.features);
       const count = request.features.length;
-      return request.entityKeys.map((_, j) => {
+      const keys = request.entityKeys.length;
+      // One span array for the whole request: rows point into the replies, nothing is made per value.
+      const spans = new Int32Array(keys * 2 * count).fill(-1);
+      const rows = new Array<PackedOnlineRow | undefined>(keys);
+      for (let j = 0; j < keys; j++) {
         const reply = replies[offset + j];
-        return Buffer.isBuffer(reply) ? pickPackedRow(reply, slots, count) : undefined;
-      });
+        if (!Buffer.isBuffer(reply)) continue;
+        const base = j * 2 * count;
+        rows[j] = new PackedOnlineRow(reply, spanPackedRow(reply, slots, spans, base), spans, base, count);
+      }
+      return rows;
     },
     queueWrite(batch, view, row) {
       const codec = codecOf(view);
@@ -68,6 +77,13 @@ export function createLarderLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlS
         force,
         ttlMs,
       ]);
+    },
+    async *scanEntityKeys(client, view) {
+      const prefix = larderKeyPrefix(view);
+      const pattern = Buffer.concat([escapeGlob(prefix), Buffer.from("*")]);
+      for await (const keys of scanKeys(client, pattern)) {
+        if (keys.length > 0) yield keys.map((key) => key.subarray(prefix.length));
+      }
     },
     async deleteView(client, cluster, view) {
       const pattern = Buffer.concat([escapeGlob(larderKeyPrefix(view)), Buffer.from("*")]);

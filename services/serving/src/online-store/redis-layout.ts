@@ -12,6 +12,8 @@ export interface RedisLayout {
   /** Queues the compare-and-set of one row; its reply is 1 when written, 0 when skipped. */
   queueWrite(batch: CommandBatch, view: OnlineView, row: OnlineWriteRow): void;
   deleteView(client: RedisClient, cluster: boolean, view: OnlineView): Promise<void>;
+  /** Entity keys (without prefix or project) of the rows the layout may hold for `view`. */
+  scanEntityKeys(client: RedisClient, view: OnlineView): AsyncIterable<readonly Uint8Array[]>;
 }
 
 /** Checks a write row against its view; false when it carries no value at all (counted as skipped). */

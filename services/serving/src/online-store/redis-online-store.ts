@@ -1,5 +1,7 @@
 import { UnavailableError, type RedisOnlineStoreConfig } from "@larder/core";
+import { Redis } from "ioredis";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store.js";
+import { GetCoalescer } from "./get-coalescer.js";
 import { startBatch } from "./redis-batch.js";
 import { DEFAULT_REDIS_CLIENT_OPTIONS, createRedisClient, planRedisClient } from "./redis-client.js";
 import { REDIS_UNAVAILABLE_MESSAGE, mapRedisError } from "./redis-errors.js";
@@ -10,7 +12,7 @@ import { defineScripts } from "./redis-scripts.js";
 
 /** Options of the Redis online store beyond feature_store.yaml. */
 export interface RedisOnlineStoreOptions {
-  /** Per-command timeout; an outage fails calls this fast. @default 200 */
+  /** Per-command timeout; an outage fails calls this fast. @default 500 */
   readonly commandTimeoutMs?: number | undefined;
   /** Receives connection errors (reconnects continue in the background). @default ignore */
   readonly onError?: ((error: Error) => void) | undefined;
@@ -19,12 +21,22 @@ export interface RedisOnlineStoreOptions {
 /** Rejects with the signal's reason as soon as it aborts; the Redis commands themselves still complete. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
+  // One promise and one listener per call (Promise.race plus finally made three more promises).
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
     signal.addEventListener("abort", onAbort, { once: true });
+    const settle = (): void => signal.removeEventListener("abort", onAbort);
+    promise.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: Error) => {
+        settle();
+        reject(error);
+      },
+    );
   });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 /**
@@ -63,8 +75,11 @@ export function createRedisOnlineStore(
     });
   };
 
+  // Reads of concurrent calls share one MGET per event-loop turn (a Cluster autopipelines per node instead).
+  const gets = client instanceof Redis ? new GetCoalescer(client) : undefined;
+
   const read = async (requests: readonly OnlineReadRequest[]): Promise<(OnlineRow | undefined)[][]> => {
-    const batch = startBatch(client, cluster);
+    const batch = startBatch(client, cluster, gets);
     let count = 0;
     for (const request of requests) {
       layout.queueRead(batch, request);
@@ -98,6 +113,9 @@ export function createRedisOnlineStore(
       const replies = queued === 0 ? [] : await batch.exec();
       const written = replies.filter((reply) => Number(reply) === 1).length;
       return { written, skipped: rows.length - written };
+    },
+    scanEntityKeys(view) {
+      return layout.scanEntityKeys(client, view);
     },
     async deleteView(view) {
       await layout.deleteView(client, cluster, view);

@@ -11,6 +11,8 @@ import { checkWriteRow } from "./redis-layout.js";
 
 /** Keys per `entity_key IN (...)` statement; statements exist for powers of two up to this. */
 const READ_CHUNK = 512;
+/** Entity keys per page of a document-retrieval scan. */
+const SCAN_PAGE = 1000;
 
 interface TableStatements {
   readonly newestEvent: Database.Statement<[Buffer, number], { ts: number | null }>;
@@ -203,6 +205,26 @@ export function createSqliteOnlineStore(config: {
     },
     write(view, rows) {
       return Promise.resolve(writeRows.immediate(view, rows));
+    },
+    async *scanEntityKeys(view, signal) {
+      const table = sqliteTableName(view);
+      if (tableExists.get(table) === undefined) return;
+      // Keyset pages: no statement stays open across the awaits of the consumer.
+      const page = db.prepare<[Buffer, number], { entity_key: Buffer }>(
+        `SELECT DISTINCT entity_key FROM ${quote(table)} WHERE entity_key > ? AND (expires_ms IS NULL OR expires_ms > ?)
+         ORDER BY entity_key LIMIT ${String(SCAN_PAGE)}`,
+      );
+      let after: Buffer = Buffer.alloc(0);
+      for (;;) {
+        signal?.throwIfAborted();
+        const keys = page.all(after, Date.now()).map((r) => r.entity_key);
+        if (keys.length === 0) return;
+        yield keys;
+        after = keys[keys.length - 1]!;
+        if (keys.length < SCAN_PAGE) return;
+        // SQLite reads are synchronous: give other calls a turn between pages of a long scan.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     deleteView(view) {
       dropTable(view);

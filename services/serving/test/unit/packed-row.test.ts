@@ -6,8 +6,20 @@ import {
   decodePackedRow,
   encodePackedRow,
   encodeSortableTime,
-  pickPackedRow,
+  spanPackedRow,
 } from "../../src/online-store/packed-row.js";
+import { SlotTable } from "../../src/online-store/slot-table.js";
+
+/** The values spanPackedRow locates for `slotHashes`, as byte arrays (undefined = absent). */
+function spanned(packed: Buffer, slotHashes: number[], base = 0): { time: number; values: (number[] | undefined)[] } {
+  const spans = new Int32Array(base + 2 * slotHashes.length).fill(-1);
+  const time = spanPackedRow(packed, new SlotTable(slotHashes), spans, base);
+  const values = slotHashes.map((_, s) => {
+    const start = spans[base + 2 * s]!;
+    return start < 0 ? undefined : [...packed.subarray(start, spans[base + 2 * s + 1])];
+  });
+  return { time, values };
+}
 
 const sortable = (ms: number): Buffer => {
   const out = Buffer.alloc(8);
@@ -26,16 +38,9 @@ describe("packed row", () => {
       [hashes[0], [1, 2]],
       [hashes[2], []],
     ]);
-    const picked = pickPackedRow(
-      packed,
-      new Map([
-        [hashes[2]!, 0],
-        [hashes[1]!, 1],
-        [hashes[0]!, 2],
-      ]),
-      3,
-    );
-    expect(picked.values.map((v) => (v === undefined ? undefined : [...v]))).toEqual([[], undefined, [1, 2]]);
+    const picked = spanned(packed, [hashes[2]!, hashes[1]!, hashes[0]!], 4);
+    expect(picked.time).toBe(1_700_000_000_123.5);
+    expect(picked.values).toEqual([[], undefined, [1, 2]]);
   });
 
   it("orders the 8-byte time prefix byte-wise like the numbers (what the Lua script compares)", () => {
@@ -63,6 +68,18 @@ describe("packed row", () => {
           const row = decodePackedRow(packed);
           expect(row.eventTimeMs).toBe(time === 0 ? 0 : time);
           expect(row.entries.map((e) => [e.hash, [...e.value]])).toEqual(entries.map(([h, v]) => [h, [...v]]));
+          // Spans find the last entry of each distinct hash, as a lookup by hash must.
+          const distinct = [...new Set(entries.map((e) => e[0]))];
+          const last = new Map(entries.map(([h, v]) => [h, [...v]]));
+          expect(
+            spanned(
+              packed,
+              [...distinct, 0x12345678].filter((h, i, all) => all.indexOf(h) === i),
+            ),
+          ).toEqual({
+            time: time === 0 ? 0 : time,
+            values: [...distinct.map((h) => last.get(h)), ...(distinct.includes(0x12345678) ? [] : [undefined])],
+          });
         },
       ),
     );
@@ -72,7 +89,7 @@ describe("packed row", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         const buffer = Buffer.from(bytes);
-        for (const decode of [() => decodePackedRow(buffer), () => pickPackedRow(buffer, new Map([[0, 0]]), 1)]) {
+        for (const decode of [() => decodePackedRow(buffer), () => spanned(buffer, [0])]) {
           try {
             decode();
           } catch (error) {

@@ -29,7 +29,7 @@ describe("planRedisClient", () => {
       db: 3,
       enableOfflineQueue: true,
       maxRetriesPerRequest: 1,
-      commandTimeout: 200,
+      commandTimeout: 500,
     });
     const retry = plan.kind === "redis" ? plan.options.retryStrategy : undefined;
     expect([1, 4, 20].map((n) => retry?.(n))).toEqual([50, 200, 500]);

@@ -1,11 +1,46 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FieldStatus, GetOnlineFeaturesResponseSchema } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { ValueSchema } from "@larder/gen/es/larder/types/v1/value_pb";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeOnlineResponse } from "../../src/response-encoder.js";
+import { PackedOnlineRow } from "../../src/online-store/packed-online-row.js";
+import { encodePackedRow, spanPackedRow } from "../../src/online-store/packed-row.js";
+import { SlotTable } from "../../src/online-store/slot-table.js";
+import { RowBackedColumn } from "../../src/output-column.js";
 
 const valueBytes = (x: number) => toBinary(ValueSchema, create(ValueSchema, { val: { case: "doubleVal", value: x } }));
+
+type Column = Parameters<typeof encodeOnlineResponse>[0][number];
+
+/** The same message written with protobuf-es's BinaryWriter: the hand encoder must match it byte for byte. */
+function referenceEncode(columns: readonly Column[]): Uint8Array {
+  const w = new BinaryWriter();
+  w.tag(1, WireType.LengthDelimited).fork();
+  w.tag(1, WireType.LengthDelimited).fork();
+  for (const column of columns) w.tag(1, WireType.LengthDelimited).string(column.name);
+  w.join().join();
+  for (const column of columns) {
+    w.tag(2, WireType.LengthDelimited).fork();
+    for (const value of column.values) w.tag(1, WireType.LengthDelimited).bytes(value);
+    w.tag(2, WireType.LengthDelimited).fork();
+    for (const status of column.statuses) w.int32(status);
+    w.join();
+    for (const ms of column.timestampsMs) {
+      w.tag(3, WireType.LengthDelimited).fork();
+      if (ms !== 0) {
+        const seconds = Math.floor(ms / 1000);
+        const nanos = Math.round((ms - seconds * 1000) * 1e6);
+        if (seconds !== 0) w.tag(1, WireType.Varint).int64(seconds);
+        if (nanos !== 0) w.tag(2, WireType.Varint).int32(nanos);
+      }
+      w.join();
+    }
+    w.join();
+  }
+  return w.finish();
+}
 
 describe("encodeOnlineResponse", () => {
   it("decodes with the generated decoder to the same response, copying stored Value bytes as they are", () => {
@@ -29,6 +64,41 @@ describe("encodeOnlineResponse", () => {
       [1_700_000_000n, 123_000_000],
       [0n, 0],
     ]);
+  });
+
+  it("writes the same bytes as protobuf-es's writer, for negative, fractional and far times and long values", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            name: fc.string({ unit: "grapheme", maxLength: 200 }),
+            cells: fc.array(
+              fc.tuple(
+                fc.uint8Array({ maxLength: 300 }),
+                fc.constantFrom(0, 1, 2, 3, 4, 5),
+                fc.oneof(
+                  fc.constant(0),
+                  fc.integer({ min: -8_000_000_000_000, max: 8_000_000_000_000 }),
+                  fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+                ),
+              ),
+              { maxLength: 20 },
+            ),
+          }),
+          { maxLength: 6 },
+        ),
+        (columns) => {
+          const rows: Column[] = columns.map((c) => ({
+            name: c.name,
+            values: c.cells.map(([bytes]) => bytes),
+            statuses: c.cells.map(([, s]) => s as FieldStatus),
+            timestampsMs: c.cells.map(([, , ms]) => ms),
+          }));
+          expect(Buffer.from(encodeOnlineResponse(rows))).toEqual(Buffer.from(referenceEncode(rows)));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("round-trips random columns", () => {
@@ -68,6 +138,52 @@ describe("encodeOnlineResponse", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it("copies values straight from stored rows (spans of packed rows, or plain rows) as from materialized values", () => {
+    const cell = fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(
+          fc.option(fc.tuple(fc.integer({ min: 0, max: 4e12 }), fc.array(cell, { minLength: 4, maxLength: 4 }))),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.boolean(),
+        (features, stored, packed) => {
+          const hashes = [11, 22, 33, 44].slice(0, features);
+          const spans = new Int32Array(stored.length * 2 * features).fill(-1);
+          const rows = stored.map((entry, j) => {
+            if (entry === null) return undefined;
+            const [ms, cells] = entry;
+            if (!packed) return { eventTimeMs: ms, values: cells.slice(0, features) };
+            const bytes = encodePackedRow(ms, hashes, cells.slice(0, features));
+            const base = j * 2 * features;
+            const time = spanPackedRow(bytes, new SlotTable(hashes), spans, base);
+            return new PackedOnlineRow(bytes, time, spans, base, features);
+          });
+          const columns = hashes.map(
+            (_, f) =>
+              new RowBackedColumn(
+                `f${f}`,
+                { rows, feature: f },
+                rows.map(() => FieldStatus.PRESENT),
+                rows.map((row) => row?.eventTimeMs ?? 0),
+              ),
+          );
+          const materialized = columns.map((c) => ({
+            name: c.name,
+            values: c.values,
+            statuses: c.statuses,
+            timestampsMs: c.timestampsMs,
+          }));
+          expect(Buffer.from(encodeOnlineResponse(columns))).toEqual(Buffer.from(referenceEncode(materialized)));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
