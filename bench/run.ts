@@ -1,11 +1,31 @@
 // `npm run bench -- <name>`: runs one benchmark. Each prints its results beside baselines measured in
 // the same run (see /work/shared/reference/performance.md, "How Larder measures").
+import { runHistoricalBenchmark } from "./historical.js";
+import { runMaterializeBenchmark } from "./materialize.js";
+import { runPushBenchmark } from "./push.js";
 import { runServingBenchmark } from "./serving.js";
+import { runServingTelemetryBenchmark } from "./serving-telemetry.js";
 
 const BENCHMARKS: Readonly<Record<string, { readonly description: string; readonly run: () => Promise<number> }>> = {
   serving: {
     description: "FeatureServer gRPC/REST throughput and latency vs grpc-js and Redis baselines",
     run: runServingBenchmark,
+  },
+  "serving-telemetry": {
+    description: "FeatureServer throughput with telemetry off, metrics, tracing (1 % sampled, all), + audit log",
+    run: runServingTelemetryBenchmark,
+  },
+  materialize: {
+    description: "local-engine materialization rows/s (Parquet → Redis, SQLite) vs raw DuckDB reads and raw writes",
+    run: runMaterializeBenchmark,
+  },
+  push: {
+    description: "gRPC push rows/s in batches of 1 and 100 into Redis vs raw pipelined Redis writes",
+    run: runPushBenchmark,
+  },
+  historical: {
+    description: "point-in-time training data through DuckDB vs the hand-written DuckDB ASOF query",
+    run: runHistoricalBenchmark,
   },
 };
 

@@ -1,5 +1,12 @@
 import { resolve } from "node:path";
-import { createLogger, loadRepoConfig, type LogLevel, type Logger, type RepoConfig } from "@larder/core";
+import {
+  createLogger,
+  createTokenProvider,
+  loadRepoConfig,
+  type LogLevel,
+  type Logger,
+  type RepoConfig,
+} from "@larder/core";
 import { openRegistry, type RegistryApi } from "@larder/registry";
 
 /** Global options every command accepts, as Feast's CLI has them. */
@@ -33,7 +40,10 @@ export class CommandContext {
   }
 
   registry(): Promise<RegistryApi> {
-    this.registryPromise ??= openRegistry(this.config.registry);
+    // A remote registry gets the token `auth` names (static, env, OIDC grant or service account).
+    this.registryPromise ??= openRegistry(this.config.registry, {
+      tokenProvider: createTokenProvider(this.config.auth),
+    });
     return this.registryPromise;
   }
 

@@ -1,10 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { codeName, toConnectError } from "@larder/core";
 import { registerApplyCommands } from "./commands/apply.js";
+import { registerFeatureLogs } from "./commands/feature-logs.js";
 import { registerHistorical } from "./commands/historical.js";
+import { registerImportFeast } from "./commands/import-feast.js";
 import { registerInit } from "./commands/init.js";
 import { registerMaterialize } from "./commands/materialize.js";
 import { registerObjectCommands } from "./commands/objects.js";
+import { registerPermissions } from "./commands/permissions.js";
 import { registerPush } from "./commands/push.js";
 import { registerServe } from "./commands/serve.js";
 import { registerServeRegistry } from "./commands/serve-registry.js";
@@ -26,10 +29,13 @@ export function buildProgram(): Command {
   registerMaterialize(program, globals);
   registerHistorical(program, globals);
   registerObjectCommands(program, globals);
+  registerPermissions(program, globals);
   registerPush(program, globals);
   registerServe(program, globals);
   registerServeRegistry(program, globals);
   registerWorker(program, globals);
+  registerImportFeast(program, globals);
+  registerFeatureLogs(program, globals);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { parseTimestamp } from "@larder/core";
 import { createOfflineStore, engineForConfig, materialize, type MaterializeRequest } from "@larder/materialization";
 import { createOnlineStore } from "@larder/serving";
 import type { GlobalOptions } from "../context.js";
+import { createMaterializeProgress } from "../progress.js";
 import { runCommand, type Out } from "../run-command.js";
 
 function toMs(text: string, where: string): number {
@@ -10,20 +11,9 @@ function toMs(text: string, where: string): number {
   return Number(seconds) * 1000 + Math.floor(nanos / 1e6);
 }
 
-/** Prints workers' progress at most once a second (the first report at once). */
-function throttledProgress(out: Out): (view: string, rows: number) => void {
-  let last = 0;
-  return (view, rows) => {
-    const now = Date.now();
-    if (now - last < 1_000) return;
-    last = now;
-    out(`  ${view}: ${rows} rows written`);
-  };
-}
-
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-async function run(globals: GlobalOptions, request: MaterializeRequest, out: Out): Promise<void> {
+async function run(globals: GlobalOptions, request: MaterializeRequest, out: Out, bars: boolean): Promise<void> {
   await runCommand(globals, async (ctx) => {
     const offline = createOfflineStore(ctx.config.offlineStore, { repoPath: ctx.repoPath });
     const online = createOnlineStore(ctx.config.onlineStore);
@@ -35,19 +25,23 @@ async function run(globals: GlobalOptions, request: MaterializeRequest, out: Out
         online,
         logger: ctx.logger,
       });
-      const distributed = ctx.config.batchEngine.type === "bullmq";
+      // Plain output: workers' progress lines (at most one a second); the local engine's runs are short enough without.
+      const progress = createMaterializeProgress({
+        stream: process.stdout,
+        out,
+        bars,
+        plainProgressLines: ctx.config.batchEngine.type === "bullmq",
+      });
       try {
         const results = await materialize(
           { project: ctx.config.project, registry: await ctx.registry(), engine: batch.engine },
           request,
           {
-            onViewStart: (view, startMs, endMs) =>
-              out(`Materializing ${view} from ${new Date(startMs).toISOString()} to ${new Date(endMs).toISOString()}`),
-            // Workers report progress as they write; the local engine's runs are short enough without it.
-            ...(distributed ? { onProgress: throttledProgress(out) } : {}),
-            onViewDone: (r) => out(`  ${r.view}: ${r.rows} rows in ${(r.durationMs / 1000).toFixed(2)} s`),
+            onViewStart: (view, startMs, endMs) => progress.viewStarted(view, startMs, endMs),
+            onProgress: (view, rows) => progress.rowsWritten(view, rows),
+            onViewDone: (r) => progress.viewDone(r),
           },
-        );
+        ).finally(() => progress.stop());
         const total = results.reduce((n, r) => n + r.rows, 0);
         out(`Materialized ${total} rows into ${results.length} feature view${results.length === 1 ? "" : "s"}`);
       } finally {
@@ -68,20 +62,28 @@ export function registerMaterialize(program: Command, globals: () => GlobalOptio
     .argument("<start>", "start of the window (ISO 8601)")
     .argument("<end>", "end of the window (ISO 8601)")
     .option("-v, --views <view>", "a feature view to materialize (repeatable; default: every online view)", collect, [])
+    .option("--no-progress", "plain lines instead of progress bars on a terminal")
     .description("Load the latest feature values in a time window from the offline store into the online store")
-    .action(async (start: string, end: string, options: { views: string[] }) => {
+    .action(async (start: string, end: string, options: { views: string[]; progress: boolean }) => {
       await run(
         globals(),
         { kind: "range", startMs: toMs(start, "start"), endMs: toMs(end, "end"), views: options.views },
         out,
+        options.progress,
       );
     });
   program
     .command("materialize-incremental")
     .argument("<end>", "end of the window (ISO 8601)")
     .option("-v, --views <view>", "a feature view to materialize (repeatable)", collect, [])
+    .option("--no-progress", "plain lines instead of progress bars on a terminal")
     .description("Materialize each view from where its last run ended up to END")
-    .action(async (end: string, options: { views: string[] }) => {
-      await run(globals(), { kind: "incremental", endMs: toMs(end, "end"), views: options.views }, out);
+    .action(async (end: string, options: { views: string[]; progress: boolean }) => {
+      await run(
+        globals(),
+        { kind: "incremental", endMs: toMs(end, "end"), views: options.views },
+        out,
+        options.progress,
+      );
     });
 }

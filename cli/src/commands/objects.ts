@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { toJson } from "@bufbuild/protobuf";
 import { RegistrySchema } from "@larder/gen/es/larder/core/v1/registry_pb";
 import { ObjectKind } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
-import { NotFoundError } from "@larder/core";
+import { NotFoundError, lastMaterializedMs } from "@larder/core";
+import type { FeatureViewMeta } from "@larder/gen/es/larder/core/v1/feature_view_pb";
 import { kindInfo, type RegistryApi } from "@larder/registry";
 import { stringify } from "yaml";
 import { table } from "../output.js";
@@ -10,6 +11,22 @@ import type { GlobalOptions } from "../context.js";
 import { runCommand } from "../run-command.js";
 
 type Row = Record<string, unknown>;
+
+/**
+ * Adds `freshness` to a described view: the end of its newest materialization interval and the seconds
+ * since (what `feast_feature_freshness_seconds` reports; pushes are counted by the serving process only).
+ */
+function withFreshness(json: Row, object: unknown, nowMs: number): Row {
+  const last = lastMaterializedMs((object as { meta?: FeatureViewMeta }).meta);
+  if (last === undefined) return { ...json, freshness: { materializedUntil: null, seconds: null } };
+  return {
+    ...json,
+    freshness: {
+      materializedUntil: new Date(last).toISOString(),
+      seconds: Math.max(0, Math.round((nowMs - last) / 1000)),
+    },
+  };
+}
 
 interface Listing {
   readonly command: string;
@@ -131,7 +148,8 @@ export function registerObjectCommands(program: Command, globals: () => GlobalOp
           const found = objects.find(({ object }) => info.name(object as never) === name);
           if (found === undefined)
             throw new NotFoundError(`${info.label} "${name}" does not exist in project "${ctx.config.project}"`);
-          out(stringify(found.json).trimEnd());
+          const views = listing.kind === ObjectKind.FEATURE_VIEW || listing.kind === ObjectKind.STREAM_FEATURE_VIEW;
+          out(stringify(views ? withFreshness(found.json, found.object, Date.now()) : found.json).trimEnd());
         }),
       );
   }

@@ -1,14 +1,16 @@
 import type { Command } from "commander";
 import { FailedPreconditionError, InvalidArgumentError } from "@larder/core";
 import { createOfflineStore, startMaterializationWorker } from "@larder/materialization";
-import { createOnlineStore } from "@larder/serving";
+import { createOnlineStore, observeOnlineStore } from "@larder/serving";
 import type { GlobalOptions } from "../context.js";
+import { startProcessTelemetry } from "../process-telemetry.js";
 import { runCommand } from "../run-command.js";
 
 interface WorkerOptions {
   concurrency: string;
   stalledIntervalMs: string;
   lockDurationMs: string;
+  metricsPort?: string;
 }
 
 function positive(text: string, name: string): number {
@@ -39,6 +41,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
     .option("--concurrency <n>", "shards run at once by this worker", "1")
     .option("--stalled-interval-ms <ms>", "how often to look for shards of dead workers", "30000")
     .option("--lock-duration-ms <ms>", "how long a dead worker's shard stays locked before it is re-run", "30000")
+    .option("--metrics-port <port>", "port of /metrics when feature_server.metrics is on (default: its port)")
     .action(async (options: WorkerOptions) => {
       await runCommand(globals(), async (ctx, out) => {
         const engine = ctx.config.batchEngine;
@@ -49,7 +52,17 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         }
         const signal = untilSignal();
         const offline = createOfflineStore(ctx.config.offlineStore, { repoPath: ctx.repoPath });
-        const online = createOnlineStore(ctx.config.onlineStore);
+        const telemetry = await startProcessTelemetry(ctx, {
+          serviceName: "larder-worker",
+          host: ctx.config.featureServer.host,
+          metricsPort: options.metricsPort,
+        });
+        // Write spans and online store errors when telemetry is on; the store itself otherwise.
+        const online = observeOnlineStore(
+          createOnlineStore(ctx.config.onlineStore),
+          telemetry,
+          ctx.config.onlineStore.type,
+        );
         try {
           await online.ready();
           const worker = await startMaterializationWorker({
@@ -72,6 +85,7 @@ export function registerWorker(program: Command, globals: () => GlobalOptions): 
         } finally {
           await online.close();
           await offline.close();
+          await telemetry.shutdown();
         }
       });
     });

@@ -1,4 +1,4 @@
-import { defineRepoConfig, type RepoConfig, type RepoConfigInput } from "@larder/core";
+import { createTokenProvider, defineRepoConfig, type RepoConfig, type RepoConfigInput } from "@larder/core";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
 import { openRegistry, type ApplyOptions, type ChangeSet, type RegistryApi } from "@larder/registry";
 import type { Definition } from "./definitions/index.js";
@@ -29,7 +29,9 @@ export class FeatureStore {
     const config = isRepoConfig(options.config)
       ? options.config
       : defineRepoConfig(options.config, { repoPath: options.repoPath ?? process.cwd() });
-    return new FeatureStore(config, await openRegistry(config.registry));
+    // A remote registry with auth gets the same token the CLI would send.
+    const tokenProvider = config.registry.type === "remote" ? createTokenProvider(config.auth) : undefined;
+    return new FeatureStore(config, await openRegistry(config.registry, { tokenProvider }));
   }
 
   get project(): string {

@@ -48,6 +48,7 @@ export type {
   PostgresRegistryConfig,
   FileRegistryConfig,
   RemoteRegistryConfig,
+  S3RegistryOptions,
 } from "./config/registry-config.js";
 export {
   validateOnlineStoreConfig,
@@ -118,3 +119,135 @@ export type { MountDocsInput } from "./docs/mount-docs.js";
 export { ProtoSchemas, scalarSchema } from "./docs/proto-schema.js";
 export type { JsonSchema } from "./docs/proto-schema.js";
 // --- end API docs ---
+
+// --- Permissions: the registry's Permission objects enforced on servers (src/permissions) ---
+// The principal the auth interceptor sets; handlers read it for their permission checks.
+export { kPrincipal, ANONYMOUS } from "./auth/principal.js";
+export type { Principal } from "./auth/principal.js";
+export { Authorizer, NO_AUTHORIZATION, refusalError } from "./permissions/authorizer.js";
+export type { AuthorizerOptions } from "./permissions/authorizer.js";
+export type { PermissionGuard } from "./permissions/guard.js";
+export { decide } from "./permissions/decision.js";
+export type { Decision } from "./permissions/decision.js";
+export {
+  ALL_ACTIONS,
+  CREATE,
+  DELETE,
+  DESCRIBE,
+  DESCRIBE_UPDATE,
+  READ_OFFLINE,
+  READ_ONLINE,
+  WRITE_OFFLINE,
+  WRITE_ONLINE,
+  WRITE_ONLINE_AND_OFFLINE,
+  actionName,
+  actionsLabel,
+} from "./permissions/actions.js";
+export {
+  compilePermission,
+  typeMatches,
+  nameMatches,
+  tagsMatch,
+  permissionCovers,
+  grantsAll,
+} from "./permissions/matcher.js";
+export type { CompiledPermission } from "./permissions/matcher.js";
+export { policyAccepts, policyRoles, describePolicy } from "./permissions/policy.js";
+export { ResourceTypes, resourceTypeLabel, describeResource } from "./permissions/resource.js";
+export type { Resource, ResourceType } from "./permissions/resource.js";
+export {
+  specResource,
+  dataSourceResource,
+  projectResource,
+  namedProjectResource,
+  viewResource,
+  viewResources,
+  featureReadResources,
+  pushSourceResources,
+  projectObjectResources,
+} from "./permissions/registry-resources.js";
+export { coverageReport, rolesInPolicies } from "./permissions/coverage.js";
+export type { CoverageReport } from "./permissions/coverage.js";
+// --- end permissions ---
+
+// --- Telemetry: Prometheus metrics, OpenTelemetry tracing, request ids, audit log (src/telemetry) ---
+export {
+  Telemetry,
+  resolveTelemetrySettings,
+  LarderMetrics,
+  MetricsRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  MAX_SERIES_PER_METRIC,
+  FeatureFreshness,
+  lastMaterializedMs,
+  traceContextInterceptor,
+  observeRegistryVersion,
+  noteRead,
+  kRequestId,
+  requestIdFrom,
+  LARDER_TRACER,
+} from "./telemetry/index.js";
+export type {
+  TelemetryOptions,
+  WatchedRegistry,
+  ClientSpan,
+  TelemetrySettings,
+  TelemetryEnv,
+  CallScope,
+  HttpWrapper,
+} from "./telemetry/index.js";
+// --- end telemetry ---
+
+// --- Plugins: stores, engines and providers from outside Larder (src/plugins) ---
+export type { ValidateRepoConfigOptions } from "./config/repo-config.js";
+export {
+  loadPlugin,
+  parsePluginSpecifier,
+  checkMembers,
+  instantiatePlugin,
+  PLUGIN_INTERFACES,
+  INTERFACE_NAMES,
+  resolveRepoPlugins,
+  createPluginInstance,
+  loadProviderDefaults,
+  mergeProviderSection,
+  PROVIDER_BUNDLES,
+} from "./plugins/index.js";
+export type {
+  LoadedPlugin,
+  PluginSpecifier,
+  PluginKind,
+  RequiredMember,
+  ProviderDefaults,
+  ProviderContext,
+  ProviderPlugin,
+  ProviderSection,
+} from "./plugins/index.js";
+// --- end plugins ---
+
+// --- Authentication: bearer tokens on servers and clients (src/auth) ---
+// ANONYMOUS, kPrincipal and Principal are exported with permissions above.
+export { authInterceptorFor, createTokenVerifier } from "./auth/create-auth.js";
+export type { AuthSetupOptions } from "./auth/create-auth.js";
+export { createAuthInterceptor, MISSING_TOKEN_MESSAGE } from "./auth/auth-interceptor.js";
+export { bearerToken } from "./auth/bearer-token.js";
+export type { TokenVerifier } from "./auth/token-verifier.js";
+export { createOidcVerifier, INVALID_TOKEN_MESSAGE } from "./auth/oidc/oidc-verifier.js";
+export type { OidcVerifierOptions } from "./auth/oidc/oidc-verifier.js";
+export { principalFromClaims } from "./auth/oidc/claims.js";
+export { fetchDiscovery } from "./auth/oidc/discovery.js";
+export type { OidcDiscovery } from "./auth/oidc/discovery.js";
+export { createKubernetesVerifier } from "./auth/kubernetes/kubernetes-verifier.js";
+export type { KubernetesVerifierOptions } from "./auth/kubernetes/kubernetes-verifier.js";
+export { kubeConnection, SERVICE_ACCOUNT_DIR } from "./auth/kubernetes/in-cluster.js";
+export type { KubeConnection, KubeConnectionOptions } from "./auth/kubernetes/in-cluster.js";
+export { createTokenProvider, LARDER_AUTH_TOKEN_ENV } from "./auth/client/create-token-provider.js";
+export type { TokenProviderOptions } from "./auth/client/create-token-provider.js";
+export { staticTokenProvider, NO_TOKEN } from "./auth/client/token-provider.js";
+export type { TokenProvider } from "./auth/client/token-provider.js";
+export { oidcGrantProvider } from "./auth/client/oidc-grant-provider.js";
+export type { OidcGrantOptions } from "./auth/client/oidc-grant-provider.js";
+export { bearerTokenInterceptor } from "./auth/client/bearer-interceptor.js";
+// --- end authentication ---

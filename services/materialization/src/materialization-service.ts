@@ -4,10 +4,11 @@ import type {
   MaterializationService,
   MaterializeResponse,
 } from "@larder/gen/es/larder/materialization/v1/materialization_service_pb";
-import { InvalidArgumentError, UnimplementedError } from "@larder/core";
+import { InvalidArgumentError, UnimplementedError, kPrincipal } from "@larder/core";
 import { streamHistoricalFeatures, type HistoricalServiceDeps } from "./historical/historical-rpc.js";
 import type { MaterializationJobs } from "./materialization-jobs.js";
 import type { MaterializeRequest, ViewResult } from "./materialize.js";
+import { authorizeHistoricalRead, authorizeMaterialize, type MaterializationGuard } from "./materialize-permission.js";
 
 type Event = Omit<MaterializeResponse, "$typeName" | "$unknown">;
 
@@ -96,30 +97,35 @@ async function* streamRun(
 export function createMaterializationService(
   jobs: MaterializationJobs,
   historical?: HistoricalServiceDeps,
+  /** Enforces WRITE_ONLINE (materialize) and READ_OFFLINE (training data) when auth is on. */
+  guard?: MaterializationGuard,
 ): ServiceImpl<typeof MaterializationService> {
   return {
     async *materialize(request, context) {
-      yield* streamRun(
-        jobs,
-        {
-          kind: "range",
-          startMs: msOf(request.startTime, "start_time"),
-          endMs: msOf(request.endTime, "end_time"),
-          views: request.featureViews,
-        },
-        context.signal,
-      ) as AsyncGenerator<never>;
+      const run: MaterializeRequest = {
+        kind: "range",
+        startMs: msOf(request.startTime, "start_time"),
+        endMs: msOf(request.endTime, "end_time"),
+        views: request.featureViews,
+      };
+      if (guard?.authz.enforcing === true) await authorizeMaterialize(guard, context.values.get(kPrincipal), jobs, run);
+      yield* streamRun(jobs, run, context.signal) as AsyncGenerator<never>;
     },
     async *materializeIncremental(request, context) {
-      yield* streamRun(
-        jobs,
-        { kind: "incremental", endMs: msOf(request.endTime, "end_time"), views: request.featureViews },
-        context.signal,
-      ) as AsyncGenerator<never>;
+      const run: MaterializeRequest = {
+        kind: "incremental",
+        endMs: msOf(request.endTime, "end_time"),
+        views: request.featureViews,
+      };
+      if (guard?.authz.enforcing === true) await authorizeMaterialize(guard, context.values.get(kPrincipal), jobs, run);
+      yield* streamRun(jobs, run, context.signal) as AsyncGenerator<never>;
     },
     async *getHistoricalFeatures(request, context) {
       if (historical === undefined)
         throw new UnimplementedError("GetHistoricalFeatures needs an offline store; this server has none configured");
+      if (guard?.authz.enforcing === true) {
+        await authorizeHistoricalRead(guard, context.values.get(kPrincipal), request.kind);
+      }
       yield* streamHistoricalFeatures(historical, request, context.signal) as AsyncGenerator<never>;
     },
   };

@@ -1,6 +1,7 @@
-import { AbortedError, InvalidArgumentError, parseTimestamp, type RestRoute } from "@larder/core";
+import { AbortedError, InvalidArgumentError, kPrincipal, parseTimestamp, type RestRoute } from "@larder/core";
 import type { MaterializationJobs } from "./materialization-jobs.js";
 import type { MaterializeRequest } from "./materialize.js";
+import { authorizeMaterialize, type MaterializationGuard } from "./materialize-permission.js";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -21,7 +22,7 @@ function viewsOf(body: Record<string, unknown>): string[] {
 }
 
 /** Feast's POST /materialize and /materialize-incremental, with `?async=true` and the 409 for a busy view. */
-export function materializeRestRoutes(jobs: MaterializationJobs): RestRoute[] {
+export function materializeRestRoutes(jobs: MaterializationJobs, guard?: MaterializationGuard): RestRoute[] {
   const route = (
     path: string,
     rpc: string,
@@ -34,6 +35,8 @@ export function materializeRestRoutes(jobs: MaterializationJobs): RestRoute[] {
     async handler(request) {
       if (!isRecord(request.body)) throw new InvalidArgumentError("body: expected a JSON object");
       const parsed = parse(request.body);
+      if (guard?.authz.enforcing === true)
+        await authorizeMaterialize(guard, request.values.get(kPrincipal), jobs, parsed);
       let run;
       try {
         run = await jobs.start(parsed);

@@ -1,4 +1,11 @@
-import type { BatchEngineConfig, LarderServer, Logger } from "@larder/core";
+import {
+  Authorizer,
+  type AuthConfig,
+  type BatchEngineConfig,
+  type LarderServer,
+  type Logger,
+  type Telemetry,
+} from "@larder/core";
 import { MaterializationService } from "@larder/gen/es/larder/materialization/v1/materialization_service_pb";
 import type { RegistryApi } from "@larder/registry";
 import type { OnlineStore } from "@larder/serving";
@@ -18,6 +25,10 @@ export function mountMaterialization(
     online: OnlineStore;
     logger: Logger;
     batchEngine?: BatchEngineConfig;
+    /** Materialization outcome and duration metrics; off when absent. */
+    telemetry?: Telemetry | undefined;
+    /** `auth` of feature_store.yaml: with one, WRITE_ONLINE / READ_OFFLINE permissions are enforced. */
+    auth?: AuthConfig | undefined;
   },
 ): MaterializationJobs {
   const batch = engineForConfig(deps.batchEngine ?? { type: "local" }, deps);
@@ -26,12 +37,20 @@ export function mountMaterialization(
     registry: deps.registry,
     engine: batch.engine,
     logger: deps.logger,
+    telemetry: deps.telemetry,
   });
+  const authz = deps.auth === undefined ? undefined : new Authorizer({ auth: deps.auth });
+  const guard =
+    authz?.enforcing === true ? { authz, project: deps.project, registry: () => deps.registry.snapshot() } : undefined;
   server.addService(
     MaterializationService,
-    createMaterializationService(jobs, { offline: deps.offline, registry: deps.registry, project: deps.project }),
+    createMaterializationService(
+      jobs,
+      { offline: deps.offline, registry: deps.registry, project: deps.project },
+      guard,
+    ),
   );
-  for (const route of materializeRestRoutes(jobs)) {
+  for (const route of materializeRestRoutes(jobs, guard)) {
     server.addRoute(route);
     server.describeRoute({
       method: "POST",

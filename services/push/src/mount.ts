@@ -1,4 +1,11 @@
-import type { FeatureServerConfig, LarderServer, Logger } from "@larder/core";
+import {
+  Authorizer,
+  type AuthConfig,
+  type FeatureServerConfig,
+  type LarderServer,
+  type Logger,
+  type Telemetry,
+} from "@larder/core";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
 import { PushService } from "@larder/gen/es/larder/push/v1/push_service_pb";
 import type { OfflineStore } from "@larder/materialization";
@@ -20,6 +27,8 @@ export interface MountPushDeps {
   readonly online?: OnlineStore | undefined;
   readonly offline?: OfflineStore | undefined;
   readonly logger: Logger;
+  /** Metrics (push counts) and tracing; off when absent. */
+  readonly telemetry?: Telemetry | undefined;
   /** `feature_server`: transform budget and offline push batching. */
   readonly featureServer: Pick<
     FeatureServerConfig,
@@ -28,6 +37,8 @@ export interface MountPushDeps {
     | "offlinePushBatchingBatchSize"
     | "offlinePushBatchingBatchIntervalSeconds"
   >;
+  /** `auth` of feature_store.yaml: with one, pushes need WRITE_ONLINE / WRITE_OFFLINE permissions (the server's auth interceptor sets the caller). */
+  readonly auth?: AuthConfig | undefined;
 }
 
 /**
@@ -67,9 +78,12 @@ export async function mountPush(server: LarderServer, deps: MountPushDeps): Prom
     transformTimeoutMs: fs.transformationTimeoutMs,
     logger: deps.logger,
     batcher,
+    telemetry: deps.telemetry,
   });
-  server.addService(PushService, createPushService(pusher));
-  for (const route of pushRestRoutes(pusher)) server.addRoute(route);
+  const authz = deps.auth === undefined ? undefined : new Authorizer({ auth: deps.auth });
+  const guard = authz?.enforcing === true ? { authz, project: deps.project, registry } : undefined;
+  server.addService(PushService, createPushService(pusher, guard));
+  for (const route of pushRestRoutes(pusher, guard)) server.addRoute(route);
   for (const doc of PUSH_DOCS) server.describeRoute(doc);
   if (batcher !== undefined) server.onClose(() => batcher.close());
   return pusher;

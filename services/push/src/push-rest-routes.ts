@@ -1,5 +1,6 @@
-import { InvalidArgumentError, type RestRoute } from "@larder/core";
+import { InvalidArgumentError, kPrincipal, type PermissionGuard, type RestRoute } from "@larder/core";
 import { InputTable } from "./input-table.js";
+import { authorizeOnlineWrite, authorizePush } from "./push-permission.js";
 import { PushSourceNotFoundError } from "./push-targets.js";
 import { parsePushMode, type Pusher } from "./pusher.js";
 
@@ -29,7 +30,7 @@ function flag(body: Record<string, unknown>, field: string, fallback: boolean): 
  * Feast's POST /push (200 empty body; 202 when the offline part was queued; 422 for an unknown push source)
  * and POST /write-to-online-store (200 `null`).
  */
-export function pushRestRoutes(pusher: Pusher): RestRoute[] {
+export function pushRestRoutes(pusher: Pusher, guard?: PermissionGuard): RestRoute[] {
   return [
     {
       method: "POST",
@@ -40,6 +41,7 @@ export function pushRestRoutes(pusher: Pusher): RestRoute[] {
         const body = bodyOf(request.body);
         const pushSourceName = requiredString(body, "push_source_name");
         const to = parsePushMode(body.to);
+        if (guard?.authz.enforcing === true) authorizePush(guard, request.values.get(kPrincipal), pushSourceName, to);
         const table = InputTable.fromJson(body.df);
         const key = request.headers.get("idempotency-key");
         try {
@@ -71,6 +73,7 @@ export function pushRestRoutes(pusher: Pusher): RestRoute[] {
       async handler(request) {
         const body = bodyOf(request.body);
         const name = requiredString(body, "feature_view_name");
+        if (guard?.authz.enforcing === true) authorizeOnlineWrite(guard, request.values.get(kPrincipal), name);
         await pusher.writeToOnlineStore(name, InputTable.fromJson(body.df), flag(body, "transform_on_write", true));
         return { status: 200, json: null };
       },

@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { InvalidArgumentError } from "@larder/core";
+import { InvalidArgumentError, kPrincipal, type PermissionGuard } from "@larder/core";
 import {
   PushMode,
   PushResponseSchema,
@@ -8,6 +8,7 @@ import {
   type PushService,
 } from "@larder/gen/es/larder/push/v1/push_service_pb";
 import { InputTable } from "./input-table.js";
+import { authorizeOnlineWrite, authorizePush } from "./push-permission.js";
 import type { Pusher, PushTo } from "./pusher.js";
 
 const MODES: Readonly<Record<number, PushTo>> = {
@@ -23,15 +24,19 @@ function modeOf(mode: PushMode): PushTo {
   return to;
 }
 
-/** larder.push.v1.PushService over a Pusher. */
-export function createPushService(pusher: Pusher): Partial<ServiceImpl<typeof PushService>> {
+/** larder.push.v1.PushService over a Pusher; with an enforcing `guard`, WRITE_ONLINE / WRITE_OFFLINE are checked. */
+export function createPushService(pusher: Pusher, guard?: PermissionGuard): Partial<ServiceImpl<typeof PushService>> {
   return {
-    async push(request) {
+    async push(request, context) {
       if (request.pushSourceName === "") throw new InvalidArgumentError("push_source_name: required");
+      const to = modeOf(request.to);
+      if (guard?.authz.enforcing === true) {
+        authorizePush(guard, context.values.get(kPrincipal), request.pushSourceName, to);
+      }
       const result = await pusher.push({
         pushSourceName: request.pushSourceName,
         table: InputTable.fromValues(request.columns),
-        to: modeOf(request.to),
+        to,
         transformOnWrite: request.transformOnWrite,
         idempotencyKey: request.idempotencyKey,
       });
@@ -43,8 +48,11 @@ export function createPushService(pusher: Pusher): Partial<ServiceImpl<typeof Pu
       };
       return create(PushResponseSchema, init);
     },
-    async writeToOnlineStore(request) {
+    async writeToOnlineStore(request, context) {
       if (request.featureViewName === "") throw new InvalidArgumentError("feature_view_name: required");
+      if (guard?.authz.enforcing === true) {
+        authorizeOnlineWrite(guard, context.values.get(kPrincipal), request.featureViewName);
+      }
       const written = await pusher.writeToOnlineStore(
         request.featureViewName,
         InputTable.fromValues(request.columns),

@@ -5,6 +5,7 @@ import {
   LarderError,
   UnavailableError,
   type Logger,
+  type Telemetry,
 } from "@larder/core";
 import type { DataSource } from "@larder/gen/es/larder/core/v1/data_source_pb";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
@@ -51,6 +52,8 @@ export interface PusherDeps {
   readonly transformTimeoutMs: number;
   readonly logger: Logger;
   readonly batcher?: OfflineBatcher | undefined;
+  /** Counts pushes (`feast_push_request_total`) when metrics are on. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 const PASS_THROUGH = new Set<Code>([Code.InvalidArgument, Code.FailedPrecondition, Code.NotFound]);
@@ -97,6 +100,7 @@ export class Pusher {
   private async pushOnce(input: PushInput): Promise<PushResult> {
     const registry = this.deps.registry();
     const targets = pushTargets(registry, this.deps.project, input.pushSourceName);
+    this.deps.telemetry?.notePush(input.pushSourceName, input.to);
     const online = input.to !== "offline";
     const offline = input.to !== "online";
     const empty: PushResult = {

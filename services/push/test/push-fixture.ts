@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { silentLogger, type LarderServer, type OnlineStoreConfig } from "@larder/core";
+import { silentLogger, type LarderServer, type OnlineStoreConfig, type Telemetry } from "@larder/core";
 import { PushService } from "@larder/gen/es/larder/push/v1/push_service_pb";
 import { ServingService } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
@@ -22,7 +22,7 @@ import {
   ValueType,
   types,
 } from "@larder/sdk";
-import { createFeatureServer, createOnlineStore, type OnlineStore } from "@larder/serving";
+import { createFeatureServer, createOnlineStore, observeOnlineStore, type OnlineStore } from "@larder/serving";
 import { mountPush } from "../src/mount.js";
 
 export const v = {
@@ -80,6 +80,7 @@ export async function startPushHarness(
   project: string,
   onlineConfig: (repoPath: string) => OnlineStoreConfig | Record<string, unknown>,
   batching?: { batchSize: number; intervalSeconds: number },
+  telemetry?: Telemetry,
 ): Promise<PushHarness> {
   const repoPath = await mkdtemp(join(tmpdir(), "larder-push-"));
   await mkdir(join(repoPath, "data"));
@@ -93,7 +94,9 @@ export async function startPushHarness(
   db.closeSync();
   const store = await FeatureStore.open({ config: { project, registry: "data/registry.db" }, repoPath });
   await store.apply(pushDefinitions());
-  const online = createOnlineStore(onlineConfig(repoPath) as OnlineStoreConfig);
+  const created = createOnlineStore(onlineConfig(repoPath) as OnlineStoreConfig);
+  // Observed once for serving and push, as `larder serve` does (the store itself without telemetry).
+  const online = telemetry === undefined ? created : observeOnlineStore(created, telemetry);
   const offline = createOfflineStore({ type: "file" } as never, { repoPath });
   const server = await createFeatureServer({
     project,
@@ -104,6 +107,7 @@ export async function startPushHarness(
     maxEntityRows: 10_000,
     transformTimeoutMs: 500,
     logger: silentLogger(),
+    telemetry,
   });
   await mountPush(server, {
     project,
@@ -117,6 +121,7 @@ export async function startPushHarness(
       offlinePushBatchingBatchSize: batching?.batchSize ?? 1000,
       offlinePushBatchingBatchIntervalSeconds: batching?.intervalSeconds ?? 10,
     },
+    telemetry,
   });
   server.onClose(() => offline.close());
   const { port } = await server.listen();

@@ -1,4 +1,14 @@
-import { createServer, ServingStatus, type LarderServer, type Logger, type ServerOptionsInput } from "@larder/core";
+import {
+  Authorizer,
+  authInterceptorFor,
+  createServer,
+  ServingStatus,
+  type AuthConfig,
+  type LarderServer,
+  type Logger,
+  type ServerOptionsInput,
+  type Telemetry,
+} from "@larder/core";
 import { RegistryService } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
 import { createRegistryService } from "./registry-service.js";
 import type { RegistryStore } from "./registry-store.js";
@@ -7,6 +17,10 @@ export interface RegistryServerOptions {
   readonly server: ServerOptionsInput;
   /** How often health re-checks the database. @default 2000 */
   readonly healthCheckIntervalMs?: number;
+  /** `auth` of feature_store.yaml: bearer tokens checked on every call but health and docs; none when absent. */
+  readonly auth?: AuthConfig | undefined;
+  /** Metrics, tracing and the audit log; off when absent. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -19,7 +33,12 @@ export function createRegistryServer(
   logger: Logger,
 ): LarderServer {
   const server = createServer(options.server, logger);
-  server.addService(RegistryService, createRegistryService(store));
+  options.telemetry?.instrument(server);
+  const authn = options.auth === undefined ? undefined : authInterceptorFor(options.auth, { logger });
+  if (authn !== undefined) server.addInterceptor(authn);
+  // The registry's Permission objects, enforced per RPC (nothing is checked under no_auth).
+  const authz = options.auth === undefined ? undefined : new Authorizer({ auth: options.auth });
+  server.addService(RegistryService, createRegistryService(store, authz));
   const serviceName = RegistryService.typeName;
   let timer: NodeJS.Timeout | undefined;
   let healthy = true;

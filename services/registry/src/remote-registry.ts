@@ -1,8 +1,14 @@
+import { readFileSync } from "node:fs";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { InvalidArgumentError } from "@larder/core";
+import {
+  bearerTokenInterceptor,
+  InvalidArgumentError,
+  traceContextInterceptor,
+  type TokenProvider,
+} from "@larder/core";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
 import { ObjectKind, RegistryService, type RepoContents } from "@larder/gen/es/larder/registry/v1/registry_service_pb";
 import type { ApplyOptions, ChangeSet, RegistryApi } from "./registry-api.js";
@@ -13,6 +19,10 @@ export interface RemoteRegistryOptions {
   readonly tls?: boolean;
   /** Deadline of each call. @default 10000 */
   readonly timeoutMs?: number;
+  /** Bearer tokens for a RegistryServer with auth; on UNAUTHENTICATED the token is refreshed once. */
+  readonly tokenProvider?: TokenProvider | undefined;
+  /** PEM file of the CA that signed the server's certificate (`registry.cert`), with `tls`. */
+  readonly caPath?: string | undefined;
 }
 
 /** A RegistryApi that talks gRPC to a RegistryServer (`registry_type: remote`). */
@@ -26,6 +36,14 @@ export class RemoteRegistry implements RegistryApi {
     }
     const transport = createGrpcTransport({
       baseUrl: `${options.tls === true ? "https" : "http"}://${options.target}`,
+      // A client span and W3C traceparent per call (no-ops unless tracing is on), so the RegistryServer's spans join.
+      interceptors: [
+        traceContextInterceptor,
+        ...(options.tokenProvider === undefined ? [] : [bearerTokenInterceptor(options.tokenProvider)]),
+      ],
+      ...(options.tls === true && options.caPath !== undefined
+        ? { nodeOptions: { ca: readFileSync(options.caPath) } }
+        : {}),
     });
     this.client = createClient(RegistryService, transport);
     this.timeoutMs = options.timeoutMs ?? 10_000;

@@ -81,7 +81,8 @@ export class FeatureService extends BaseDefinition {
 function loggingConfigProto(config: LoggingConfig): LoggingConfigProto {
   const { destination } = config;
   return create(LoggingConfigSchema, {
-    sampleRate: config.sampleRate,
+    // The registry stores a float32: round here so an unchanged repo plans no update.
+    sampleRate: Math.fround(config.sampleRate),
     destination:
       "path" in destination
         ? {

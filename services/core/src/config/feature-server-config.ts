@@ -23,6 +23,8 @@ export interface TracingConfig {
   /** @default false */
   readonly enabled: boolean;
   readonly endpoint: string | undefined;
+  /** Request headers copied onto server spans (an explicit allow-list; empty by default). */
+  readonly captureHeaders?: readonly string[];
 }
 
 /** Logging of served features (Feast `feature_logging`, defaults as Feast's). */
@@ -132,11 +134,24 @@ function metrics(parent: Section): MetricsConfig {
   return Object.freeze(config);
 }
 
+function stringList(s: Section, key: string): readonly string[] {
+  const value = s.get(key);
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new ConfigError(`${s.pathOf(key)} must be a list of strings, got ${describeValue(value)}`);
+  }
+  return Object.freeze([...(value as string[])]);
+}
+
 function tracing(parent: Section): TracingConfig {
   const d = DEFAULT_FEATURE_SERVER_CONFIG.tracing;
   const s = switchable(parent, "tracing");
   if (s === undefined) return d;
-  const config: TracingConfig = { enabled: s.boolean("enabled", d.enabled), endpoint: s.string("endpoint") };
+  const config: TracingConfig = {
+    enabled: s.boolean("enabled", d.enabled),
+    endpoint: s.string("endpoint"),
+    captureHeaders: stringList(s, "capture_headers"),
+  };
   s.finish();
   return Object.freeze(config);
 }

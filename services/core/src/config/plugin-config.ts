@@ -1,3 +1,4 @@
+import type { LoadedPlugin } from "../plugins/load-plugin.js";
 import type { Section } from "./section.js";
 
 /** A store or engine implemented outside Larder; its options are passed through unvalidated. */
@@ -6,6 +7,8 @@ export interface PluginConfig {
   /** The module specifier as written: `pkg#Export` or a `./relative` path. */
   readonly module: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The imported export, set by loadRepoConfig (or resolveRepoPlugins) at start-up; the factories build from it. */
+  readonly implementation?: LoadedPlugin | undefined;
 }
 
 /** True when a `type` names a plugin module rather than a built-in: it contains `#` or starts with `./`. */

@@ -24,10 +24,22 @@ export interface PostgresRegistryConfig extends RegistryTiming {
   readonly url: string;
 }
 
+/** How an `s3://` file registry reaches its store; credentials come from the AWS SDK's standard chain. */
+export interface S3RegistryOptions {
+  /** Endpoint of an S3-compatible store (MinIO, Ceph, R2, GCS interop); undefined = AWS. */
+  readonly endpointOverride: string | undefined;
+  /** Path-style URLs (`endpoint/bucket/key`). @default true with an endpoint override, else false */
+  readonly forcePathStyle: boolean;
+  /** Extra PutObject parameters, as Feast's `s3_additional_kwargs` (e.g. `ServerSideEncryption`). */
+  readonly putObjectParameters: Readonly<Record<string, string>>;
+}
+
 /** Feast's file registry: one serialized `feast.core.Registry` proto, at an absolute path or `s3://`/`gs://` URI. */
 export interface FileRegistryConfig extends RegistryTiming {
   readonly type: "file";
   readonly path: string;
+  /** Set for `s3://` paths only. */
+  readonly s3?: S3RegistryOptions | undefined;
 }
 
 /** A registry served by another Larder or Feast registry server at `host:port`. */
@@ -52,6 +64,12 @@ export const DEFAULT_REGISTRY_CONFIG = Object.freeze({
   pollIntervalSeconds: 5,
   /** @default false */
   tls: false,
+});
+
+const DEFAULT_S3_OPTIONS: S3RegistryOptions = Object.freeze({
+  endpointOverride: undefined,
+  forcePathStyle: false,
+  putObjectParameters: Object.freeze({}),
 });
 
 type Location = { kind: "postgres"; url: string } | { kind: "sqlite"; path: string } | { kind: "file"; path: string };
@@ -133,6 +151,57 @@ function remote(section: Section, timing: RegistryTiming, repoPath: string): Rem
   };
 }
 
+/** Feast's `s3_additional_kwargs` keys that Larder passes to PutObject (boto3 and AWS SDK v3 share the names). */
+const PUT_OBJECT_PARAMETERS = [
+  "ACL",
+  "CacheControl",
+  "ContentType",
+  "ServerSideEncryption",
+  "SSEKMSKeyId",
+  "SSEKMSEncryptionContext",
+  "BucketKeyEnabled",
+  "StorageClass",
+  "ExpectedBucketOwner",
+] as const;
+
+/** Reads the S3 options of a mapping-form registry; they are refused for anything but an `s3://` path. */
+function s3Options(section: Section, config: RegistryConfig): RegistryConfig {
+  const keys = ["s3_endpoint_override", "s3_force_path_style", "s3_additional_kwargs"];
+  const isS3 = config.type === "file" && config.path.startsWith("s3://");
+  if (!isS3) {
+    section.ignore(...keys);
+    const set = keys.find((key) => section.has(key));
+    if (set !== undefined) throw new ConfigError(`${section.pathOf(set)} only applies to an s3:// registry path`);
+    return config;
+  }
+  const endpointOverride = section.string("s3_endpoint_override");
+  if (endpointOverride !== undefined && !/^https?:\/\/[^/]/.test(endpointOverride)) {
+    throw new ConfigError(
+      `${section.pathOf("s3_endpoint_override")} must be an http:// or https:// URL, got ${describeValue(endpointOverride)}`,
+    );
+  }
+  const forcePathStyle = section.boolean("s3_force_path_style", endpointOverride !== undefined);
+  const extra = section.section("s3_additional_kwargs");
+  const putObjectParameters: Record<string, string> = {};
+  if (extra !== undefined) {
+    for (const [key, value] of Object.entries(extra.rest())) {
+      if (!(PUT_OBJECT_PARAMETERS as readonly string[]).includes(key)) {
+        throw new ConfigError(
+          `${extra.pathOf(key)} is not a supported PutObject parameter (supported: ${PUT_OBJECT_PARAMETERS.join(", ")})`,
+        );
+      }
+      if (typeof value !== "string" && typeof value !== "boolean") {
+        throw new ConfigError(`${extra.pathOf(key)} must be a string, got ${describeValue(value)}`);
+      }
+      putObjectParameters[key] = String(value);
+    }
+  }
+  return {
+    ...config,
+    s3: Object.freeze({ endpointOverride, forcePathStyle, putObjectParameters: Object.freeze(putObjectParameters) }),
+  };
+}
+
 /** Applies an explicit `registry_type` to a location: bare paths follow it, URLs of another kind fail. */
 function coerce(type: "sql" | "file", location: Location, path: string, where: string): Location {
   const bare = !ANY_SCHEME.test(path);
@@ -152,7 +221,10 @@ export function validateRegistryConfig(raw: unknown, options: { readonly repoPat
   };
   if (typeof raw === "string") {
     if (raw === "") throw new ConfigError("registry must be a non-empty string or a mapping");
-    return Object.freeze(fromLocation(classify(raw, "registry", repoPath), timingDefaults));
+    const config = fromLocation(classify(raw, "registry", repoPath), timingDefaults);
+    return Object.freeze(
+      config.type === "file" && config.path.startsWith("s3://") ? { ...config, s3: DEFAULT_S3_OPTIONS } : config,
+    );
   }
   const section = Section.of("registry", raw);
   const declaredType = section.oneOf("registry_type", ["sql", "file", "remote"] as const, "sql");
@@ -182,6 +254,7 @@ export function validateRegistryConfig(raw: unknown, options: { readonly repoPat
     const location = classify(path, where, repoPath);
     config = fromLocation(explicitType === undefined ? location : coerce(explicitType, location, path, where), timing);
   }
+  config = s3Options(section, config);
   section.finish();
   return Object.freeze(config);
 }

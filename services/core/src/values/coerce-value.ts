@@ -6,10 +6,11 @@ import { valueTypeName, valueTypeOf } from "./value-type.js";
 
 const INT32_MIN = -(2n ** 31n);
 const INT32_MAX = 2n ** 31n - 1n;
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * A gRPC Value converted to `type`: same case (or unset/null, or UNKNOWN target) → the same object; int32↔int64
- * (range-checked); int → UNIX_TIMESTAMP/FLOAT/DOUBLE; float → DOUBLE; number/bool → STRING as Python's str().
+ * (range-checked); int → UNIX_TIMESTAMP/FLOAT/DOUBLE; float → DOUBLE; double → FLOAT (rounded); number/bool → STRING as Python's str().
  * @throws InvalidArgumentError naming `where` and both types otherwise.
  */
 export function coerceValueToType(value: Value, type: ValueType, where: string): Value {
@@ -25,6 +26,12 @@ export function coerceValueToType(value: Value, type: ValueType, where: string):
       throw new InvalidArgumentError(`${where}: ${valueTypeName(from)} value ${n} is out of range for INT32`);
     }
     converted = fromInteger(n, type);
+  } else if (v.case === "doubleVal" && type === ValueType.FLOAT) {
+    // JavaScript and Python numbers are doubles: a FLOAT column takes them rounded, as Feast's pandas cast does.
+    if (Number.isFinite(v.value) && Math.abs(v.value) > FLOAT32_MAX) {
+      throw new InvalidArgumentError(`${where}: DOUBLE value ${v.value} is out of range for FLOAT`);
+    }
+    converted = makeValue({ case: "floatVal", value: Math.fround(v.value) });
   } else if (v.case === "floatVal" && type === ValueType.DOUBLE) {
     converted = makeValue({ case: "doubleVal", value: v.value });
   } else if ((v.case === "floatVal" || v.case === "doubleVal") && type === ValueType.STRING) {

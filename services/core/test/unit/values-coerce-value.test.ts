@@ -30,6 +30,7 @@ describe("coerceValueToType", () => {
     [{ case: "int32Val", value: 3 }, ValueType.DOUBLE, { case: "doubleVal", value: 3 }],
     [{ case: "int64Val", value: 3n }, ValueType.FLOAT, { case: "floatVal", value: 3 }],
     [{ case: "floatVal", value: 0.5 }, ValueType.DOUBLE, { case: "doubleVal", value: 0.5 }],
+    [{ case: "doubleVal", value: 0.1 }, ValueType.FLOAT, { case: "floatVal", value: Math.fround(0.1) }],
     [{ case: "int64Val", value: 5n }, ValueType.STRING, { case: "stringVal", value: "5" }],
     [{ case: "int32Val", value: -5 }, ValueType.STRING, { case: "stringVal", value: "-5" }],
     [{ case: "doubleVal", value: 2 }, ValueType.STRING, { case: "stringVal", value: "2.0" }],
@@ -50,7 +51,7 @@ describe("coerceValueToType", () => {
   it.each<[ValueInit, ValueType, string]>([
     [{ case: "stringVal", value: "5" }, ValueType.INT64, "expected a value of type INT64, got STRING"],
     [{ case: "doubleVal", value: 1.5 }, ValueType.INT64, "expected a value of type INT64, got DOUBLE"],
-    [{ case: "doubleVal", value: 1.5 }, ValueType.FLOAT, "expected a value of type FLOAT, got DOUBLE"],
+    [{ case: "doubleVal", value: 1e39 }, ValueType.FLOAT, "DOUBLE value 1e+39 is out of range for FLOAT"],
     [{ case: "boolVal", value: true }, ValueType.INT32, "expected a value of type INT32, got BOOL"],
     [
       { case: "int64ListVal", value: { val: [1n] } },

@@ -1,4 +1,4 @@
-import { ConfigError, type OfflineStoreConfig } from "@larder/core";
+import { createPluginInstance, type OfflineStoreConfig } from "@larder/core";
 import { createDuckDbOfflineStore } from "./duckdb-offline-store.js";
 import type { OfflineStore } from "./offline-store.js";
 import { createPostgresOfflineStore } from "./postgres-offline-store.js";
@@ -8,7 +8,7 @@ export interface CreateOfflineStoreOptions {
   readonly repoPath: string;
 }
 
-/** Builds the repository's one active offline store from `offline_store`; each store's validateSource refuses the other's sources. */
+/** Builds the repository's one active offline store from `offline_store` (file, postgres, or a plugin loaded by loadRepoConfig); each store's validateSource refuses the other's sources. */
 export function createOfflineStore(config: OfflineStoreConfig, options: CreateOfflineStoreOptions): OfflineStore {
   switch (config.type) {
     case "file":
@@ -16,8 +16,7 @@ export function createOfflineStore(config: OfflineStoreConfig, options: CreateOf
     case "postgres":
       return createPostgresOfflineStore(config);
     case "plugin":
-      throw new ConfigError(
-        `offline_store.type ${config.module} is a plugin module, which the offline store does not load; use file or postgres`,
-      );
+      // A plugin is built as `new Export(options, { repoPath })` (or called, for a factory) and checked.
+      return createPluginInstance<OfflineStore>("offline_store", config, { repoPath: options.repoPath });
   }
 }

@@ -9,7 +9,7 @@ describe("createOfflineStore", () => {
     await store.close();
   });
 
-  it("refuses a plugin module with a ConfigError", () => {
+  it("refuses a plugin module that loadRepoConfig did not load, with a ConfigError", () => {
     expect(() =>
       createOfflineStore({ type: "plugin", module: "./my-store.js", options: {} }, { repoPath: "/tmp" }),
     ).toThrow(ConfigError);

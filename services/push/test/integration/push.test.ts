@@ -80,6 +80,31 @@ describe("Push over gRPC and REST", () => {
     expect(fromBinary(ValueSchema, rows![0]!.values[0]!).val.value).toBe(1.5);
   });
 
+  it("serves write_to_online_store views from what push stored, not by recomputing them", async () => {
+    const view = { project: h.project, name: "conv_doubled", joinKeys: ["driver_id"], features: ["doubled"] };
+    const { serializeEntityKey } = await import("@larder/serving");
+    const { create, toBinary } = await import("@bufbuild/protobuf");
+    const { ValueSchema } = await import("@larder/gen/es/larder/types/v1/value_pb");
+    // A stored value the transform could never produce from conv_rate: only a read of the store returns it.
+    await h.online.write(view, [
+      {
+        entityKey: serializeEntityKey(["driver_id"], [v.int64(102)]),
+        eventTimeMs: Date.now(),
+        values: [toBinary(ValueSchema, create(ValueSchema, { val: { case: "doubleVal", value: 42 } }))],
+      },
+    ]);
+    const read = await fetch(`${h.base}/get-online-features`, {
+      method: "POST",
+      body: JSON.stringify({
+        features: ["conv_doubled:doubled", "driver_stats:conv_rate"],
+        entities: { driver_id: [102, 999] },
+      }),
+    });
+    const json = (await read.json()) as { results: Array<{ values: unknown[]; statuses: string[] }> };
+    expect(json.results[1]).toMatchObject({ values: [42, null], statuses: ["PRESENT", "NOT_FOUND"] });
+    expect(json.results[2]?.values[0]).toBe(0.75);
+  });
+
   it("pushes over REST with Feast's body and reads over REST", async () => {
     const push = await postJson(h.base, "/push", {
       push_source_name: "driver_push",

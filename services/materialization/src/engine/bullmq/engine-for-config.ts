@@ -1,4 +1,4 @@
-import { ConfigError, type BatchEngineConfig, type Logger } from "@larder/core";
+import { createPluginInstance, type BatchEngineConfig, type Logger } from "@larder/core";
 import type { OnlineStore } from "@larder/serving";
 import type { OfflineStore } from "../../offline-store/offline-store.js";
 import { createLocalEngine, type BatchEngine } from "../local-engine.js";
@@ -10,7 +10,7 @@ export interface OpenBatchEngine {
   close(): Promise<void>;
 }
 
-/** The engine `batch_engine` names: local (in this process) or bullmq (shards on `larder worker` processes). */
+/** The engine `batch_engine` names: local (in this process), bullmq (shards on `larder worker` processes), or a plugin. */
 export function engineForConfig(
   config: BatchEngineConfig,
   deps: { project: string; offline: OfflineStore; online: OnlineStore; logger?: Logger },
@@ -24,5 +24,10 @@ export function engineForConfig(
     return { engine, close: () => engine.close() };
   }
   if (config.type === "local") return { engine: createLocalEngine(deps.offline, deps.online), close: async () => {} };
-  throw new ConfigError(`batch_engine.type ${JSON.stringify(config.module)} is not supported yet`);
+  // A plugin engine: `new Export(options, { project, offline, online, logger })`, checked for materializeView();
+  // its optional close() runs when the server or command ends.
+  const engine = createPluginInstance<BatchEngine & { close?: () => Promise<void> }>("batch_engine", config, {
+    ...deps,
+  });
+  return { engine, close: async () => engine.close?.() };
 }
