@@ -1,16 +1,15 @@
-import { fromBinary } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
+import type { Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import {
   InvalidArgumentError,
   coerceJsonToValue,
   fieldStatusName,
   timestampMsToRfc3339,
-  valueToJson,
   kPrincipal,
   type PermissionGuard,
   type RestRoute,
 } from "@larder/core";
 import type { FeatureLogHook } from "./feature-logging/feature-logger.js";
+import { storedValueToJson } from "./stored-value-json.js";
 import type { OnlineFeatures } from "./online-features.js";
 import type { OutputColumn } from "./online-read.js";
 import { authorizeOnlineRead } from "./read-permission.js";
@@ -52,12 +51,22 @@ function parseBody(body: unknown): {
 
 /** Feast's JSON rendering of a response: columnar, statuses as strings, RFC 3339 timestamps. */
 export function renderResponse(columns: readonly OutputColumn[]): unknown {
+  // The columns of one view read share their event times: format each distinct time once.
+  const times = new Map<number, string>();
+  const rfc3339 = (ms: number): string => {
+    let text = times.get(ms);
+    if (text === undefined) {
+      text = timestampMsToRfc3339(ms);
+      times.set(ms, text);
+    }
+    return text;
+  };
   return {
     metadata: { feature_names: columns.map((c) => c.name) },
     results: columns.map((c) => ({
-      values: c.values.map((bytes) => valueToJson(fromBinary(ValueSchema, bytes))),
+      values: c.values.map(storedValueToJson),
       statuses: c.statuses.map((s) => fieldStatusName(s)),
-      event_timestamps: c.timestampsMs.map((ms) => timestampMsToRfc3339(ms)),
+      event_timestamps: c.timestampsMs.map(rfc3339),
     })),
   };
 }
