@@ -54,6 +54,13 @@ export interface FeatureLoggingServerOptions {
   readonly onCreated?: ((logger: FeatureLogger) => void) | undefined;
 }
 
+/** Records on-demand transformation durations when metrics are on; undefined (free) otherwise. */
+function transformObserver(telemetry: Telemetry | undefined): ((odfv: string, seconds: number) => void) | undefined {
+  const metrics = telemetry?.active === true ? telemetry.metrics : undefined;
+  if (metrics === undefined) return undefined;
+  return (odfv, seconds) => metrics.transformationDuration.observe([odfv, "typescript"], seconds);
+}
+
 /** The options with the online store and registry polls observed, when telemetry is on. */
 function observed(options: FeatureServerOptions): FeatureServerOptions {
   const telemetry = options.telemetry;
@@ -85,6 +92,7 @@ export async function createFeatureServer(input: FeatureServerOptions): Promise<
     transformTimeoutMs: options.transformTimeoutMs,
     registry: () => snapshots.current(),
     store: options.onlineStore,
+    onTransform: transformObserver(options.telemetry),
   });
   const server = createServer(options.server, options.logger);
   options.telemetry?.instrument(server);

@@ -12,6 +12,8 @@ export interface OnlineFeaturesOptions {
   readonly registry: () => Registry;
   readonly store: OnlineStore;
   readonly clock?: () => number;
+  /** Told how long each on-demand transformation took (telemetry). */
+  readonly onTransform?: ((odfv: string, seconds: number) => void) | undefined;
 }
 
 /** Online reads as both protocols need them: resolution cached per shape and registry version. */
@@ -46,6 +48,7 @@ export class OnlineFeatures {
       maxEntityRows: this.options.maxEntityRows,
       nowMs: this.clock(),
       signal,
+      onTransform: this.options.onTransform,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { FieldStatus } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import {
@@ -13,6 +13,7 @@ import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/o
 import { columnStatuses, rowStatuses } from "./column-statuses.js";
 import { RowBackedColumn, columnValues, type OutputColumn } from "./output-column.js";
 import { encodeValueBytes } from "./value-encoder.js";
+import { storedValueToJson } from "./stored-value-json.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
 
 export type { OutputColumn } from "./output-column.js";
@@ -26,6 +27,8 @@ export interface OnlineReadInput {
   readonly maxEntityRows: number;
   readonly nowMs: number;
   readonly signal?: AbortSignal | undefined;
+  /** Told how long each on-demand transformation took (telemetry); undefined costs nothing. */
+  readonly onTransform?: ((odfv: string, seconds: number) => void) | undefined;
 }
 
 const NULL_VALUE = create(ValueSchema);
@@ -157,10 +160,12 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
         inputs[name] = values.map((v) => valueToJson(v));
       } else {
         const stored = columnValues(rowsByRead[from.read] ?? [], from.feature);
-        inputs[name] = stored.map((bytes) => valueToJson(fromBinary(ValueSchema, bytes)));
+        inputs[name] = stored.map(storedValueToJson);
       }
     }
+    const started = input.onTransform === undefined ? 0 : performance.now();
     const result = odfv.runner.run(inputs);
+    input.onTransform?.(odfv.name, (performance.now() - started) / 1000);
     const now = input.nowMs;
     for (const { feature, type, outputIndex } of odfv.outputs) {
       const column = result[feature];

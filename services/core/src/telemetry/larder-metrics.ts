@@ -24,6 +24,7 @@ export class LarderMetrics {
   readonly onlineEntityCount: Histogram;
   readonly onlineStatusTotal: Counter;
   readonly onlineStoreReadDuration: Histogram;
+  readonly transformationDuration: Histogram;
   readonly onlineStoreErrors: Counter;
   readonly pushRequestTotal: Counter;
   readonly materializationResult: Counter;
@@ -70,6 +71,12 @@ export class LarderMetrics {
       "feast_feature_server_online_store_read_duration_seconds",
       "Duration of one online store read (all views of a request)",
       [],
+      STORE_READ_BUCKETS,
+    );
+    this.transformationDuration = r.histogram(
+      "feast_feature_server_transformation_duration_seconds",
+      "Duration of one on-demand transformation call on the read path",
+      ["odfv_name", "mode"],
       STORE_READ_BUCKETS,
     );
     this.onlineStoreErrors = r.counter(

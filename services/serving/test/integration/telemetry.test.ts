@@ -256,6 +256,32 @@ describe("FeatureServer telemetry (Redis online store)", () => {
     expect(text).toContain("# TYPE feast_feature_server_request_latency_seconds histogram");
   });
 
+  it("times each on-demand transformation on the read path", async () => {
+    const before = sample(
+      await (await fetch(metricsUrl)).text(),
+      "feast_feature_server_transformation_duration_seconds_count",
+      {
+        odfv_name: "conv_plus",
+      },
+    );
+    const res = await fetch(`${base}/get-online-features`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        features: ["conv_plus:conv_plus_bonus"],
+        entities: { driver_id: [SECRET_DRIVER], bonus: [1] },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const text = await (await fetch(metricsUrl)).text();
+    expect(
+      sample(text, "feast_feature_server_transformation_duration_seconds_count", {
+        odfv_name: "conv_plus",
+        mode: "typescript",
+      }),
+    ).toBe((before ?? 0) + 1);
+  });
+
   it("carries the trace from a registry client to the RegistryServer", async () => {
     const config = featureStore.config.registry;
     if (config.type === "remote") throw new Error("the serving fixture uses a SQLite registry");
