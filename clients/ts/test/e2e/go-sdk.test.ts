@@ -5,6 +5,7 @@ import { REPO_ROOT, run } from "../../../../test/harness/processes.js";
 const go = await run("go", ["version"]).catch(() => undefined);
 if (go?.code !== 0) console.warn("go sdk: skipped: no Go toolchain");
 
+// Skipped only where no Go toolchain is installed (Go is optional; the line above says so in the output).
 describe.skipIf(go?.code !== 0)("Go SDK (clients/go)", () => {
   it("compiles, vets and passes go test offline", { timeout: 300_000 }, async () => {
     const result = await run("bash", [join(REPO_ROOT, "scripts/generate-sdks.sh"), "--check-go"]);
