@@ -4,6 +4,7 @@ import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb
 import { fieldStatusName, valueToJson } from "@larder/core";
 import type { OutputColumn } from "../online-read.js";
 import type { LogTarget } from "./log-target.js";
+import { readStoredScalar } from "../stored-scalar.js";
 
 /** One served response waiting in the queue: references to the response's columns, nothing copied. */
 export interface QueuedResponse {
@@ -84,49 +85,29 @@ function plain(value: Value): { type: LogColumnType; value: unknown } | undefine
   return typeof json === "string" ? { type: "VARCHAR", value: json } : { type: "JSON", value: JSON.stringify(json) };
 }
 
-/** Reads a varint at `at` as a bigint (int64 two's complement); undefined when it runs past the end. */
-function varint(bytes: Uint8Array, at: number): { value: bigint; next: number } | undefined {
-  let result = 0n;
-  let shift = 0n;
-  for (let i = at; i < bytes.length && i < at + 10; i++) {
-    const byte = bytes[i]!;
-    result |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return { value: BigInt.asIntN(64, result), next: i + 1 };
-    shift += 7n;
-  }
-  return undefined;
-}
-
-/**
- * The common scalar Values decoded straight from their bytes (one tag, one payload), ≈10× faster than
- * the generic decoder; anything else, or bytes with trailing fields, returns undefined for the generic path.
- */
+/** A stored scalar read straight from its bytes as a plain log value; undefined for the generic path. */
 function fastPlain(bytes: Uint8Array): { type: LogColumnType; value: unknown } | null | undefined {
-  const tag = bytes[0];
-  if (tag === 0x98 && bytes.length === 3 && bytes[1] === 0x01) return null; // null_val
-  if (tag === 0x29 && bytes.length === 9) {
-    return { type: "DOUBLE", value: new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true) };
+  const scalar = readStoredScalar(bytes);
+  if (scalar === undefined) return undefined;
+  switch (scalar.case) {
+    case "null":
+      return null;
+    case "doubleVal":
+      return { type: "DOUBLE", value: scalar.value };
+    case "floatVal":
+      return { type: "FLOAT", value: scalar.value };
+    case "int32Val":
+      return { type: "INTEGER", value: scalar.value };
+    case "int64Val":
+      return { type: "BIGINT", value: scalar.value.toString() };
+    case "unixTimestampVal":
+      return { type: "TIMESTAMP", value: new Date(Number(scalar.value) * 1000).toISOString() };
+    case "boolVal":
+      return { type: "BOOLEAN", value: scalar.value };
+    case "stringVal":
+      return { type: "VARCHAR", value: scalar.value };
   }
-  if (tag === 0x35 && bytes.length === 5) {
-    return { type: "FLOAT", value: new DataView(bytes.buffer, bytes.byteOffset + 1, 4).getFloat32(0, true) };
-  }
-  if (tag === 0x18 || tag === 0x20 || tag === 0x38 || tag === 0x40) {
-    const read = varint(bytes, 1);
-    if (read === undefined || read.next !== bytes.length) return undefined;
-    if (tag === 0x18) return { type: "INTEGER", value: Number(BigInt.asIntN(32, read.value)) };
-    if (tag === 0x20) return { type: "BIGINT", value: read.value.toString() };
-    if (tag === 0x38) return { type: "BOOLEAN", value: read.value !== 0n };
-    return { type: "TIMESTAMP", value: new Date(Number(read.value) * 1000).toISOString() };
-  }
-  if (tag === 0x12) {
-    const length = varint(bytes, 1);
-    if (length === undefined || length.next + Number(length.value) !== bytes.length) return undefined;
-    return { type: "VARCHAR", value: TEXT.decode(bytes.subarray(length.next)) };
-  }
-  return undefined;
 }
-
-const TEXT = new TextDecoder();
 
 function decodeValue(bytes: Uint8Array | undefined): { type: LogColumnType; value: unknown } | undefined {
   if (bytes === undefined || bytes.length === 0) return undefined;

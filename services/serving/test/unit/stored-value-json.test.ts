@@ -3,6 +3,7 @@ import { valueToJson } from "@larder/core";
 import { ValueSchema, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { readStoredScalar } from "../../src/stored-scalar.js";
 import { storedValueToJson } from "../../src/stored-value-json.js";
 
 const slow = (bytes: Uint8Array): unknown => valueToJson(fromBinary(ValueSchema, bytes));
@@ -49,5 +50,25 @@ describe("storedValueToJson", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("reads a scalar only when it agrees exactly with the generic decoder (case and value, int64 digits too)", () => {
+    const agree = (bytes: Uint8Array): void => {
+      let val: Value["val"];
+      try {
+        val = fromBinary(ValueSchema, bytes).val;
+      } catch {
+        return;
+      }
+      const scalar = readStoredScalar(bytes);
+      if (scalar === undefined) return; // the generic path is taken
+      if (scalar.case === "null") expect(val.case === undefined || val.case === "nullVal").toBe(true);
+      else expect({ case: scalar.case, value: scalar.value }).toStrictEqual({ case: val.case, value: val.value });
+    };
+    fc.assert(
+      fc.property(scalar, (value) => agree(toBinary(ValueSchema, value))),
+      { numRuns: 2000 },
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 24 }), agree), { numRuns: 5000 });
   });
 });
