@@ -113,6 +113,37 @@ describe("createKubernetesVerifier", () => {
     expect(api.tokenReviews).toBe(reviews + 1);
   });
 
+  it("refuses a rejected token again without another TokenReview until the refusal ages out", async () => {
+    const remembering = createKubernetesVerifier(kubeConnection(kubeConfig(api.url)), { rejectedMaxAgeMs: 300 });
+    const token = forgedServiceAccountToken();
+    const reviews = api.tokenReviews;
+    for (let i = 0; i < 5; i++) {
+      await expect(remembering.verify(token)).rejects.toMatchObject({ code: Code.Unauthenticated });
+    }
+    expect(api.tokenReviews).toBe(reviews + 1);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await expect(remembering.verify(token)).rejects.toMatchObject({ code: Code.Unauthenticated });
+    expect(api.tokenReviews).toBe(reviews + 2);
+  });
+
+  it("caps TokenReviews in flight: a flood of distinct forged tokens costs at most the cap, known tokens still pass", async () => {
+    const capped = createKubernetesVerifier(kubeConnection(kubeConfig(api.url)), { maxConcurrentReviews: 4 });
+    await capped.verify("sa-reader-token");
+    const reviews = api.tokenReviews;
+    const flood = Array.from({ length: 50 }, (_, i) =>
+      capped.verify(`forged-${i}`).then(
+        () => "ok",
+        (error: { code?: Code }) => error.code,
+      ),
+    );
+    // A cached token is answered while the flood is in flight.
+    expect((await capped.verify("sa-reader-token")).username).toBe("feast:reader-sa");
+    const outcomes = await Promise.all(flood);
+    expect(outcomes.filter((c) => c === Code.Unauthenticated)).toHaveLength(4);
+    expect(outcomes.filter((c) => c === Code.ResourceExhausted)).toHaveLength(46);
+    expect(api.tokenReviews).toBe(reviews + 4);
+  });
+
   it("refuses an unknown opaque token", async () => {
     await expect(verifier.verify("nope")).rejects.toMatchObject({ code: Code.Unauthenticated });
   });

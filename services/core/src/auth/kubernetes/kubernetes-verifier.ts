@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { UnauthenticatedError } from "../../errors.js";
+import { ResourceExhaustedError, UnauthenticatedError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { Principal } from "../principal.js";
 import type { TokenVerifier } from "../token-verifier.js";
@@ -15,7 +15,27 @@ export interface KubernetesVerifierOptions {
   readonly cacheMaxAgeMs?: number;
   /** @default 10000 */
   readonly cacheMaxEntries?: number;
+  /**
+   * How long a token TokenReview refused is refused again without asking (a client retrying a bad token
+   * in a loop costs the API server one review per this period). @default 5000
+   */
+  readonly rejectedMaxAgeMs?: number;
+  /**
+   * TokenReviews in flight at most; past it a call with a token not yet known is answered
+   * RESOURCE_EXHAUSTED at once, so a flood of distinct forged tokens cannot turn into a flood of reviews
+   * against the API server. Known tokens (cached) are unaffected. @default 32
+   */
+  readonly maxConcurrentReviews?: number;
 }
+
+/** A principal that never authenticates: the marker of a refused token in the cache. */
+const REFUSED = Object.freeze({
+  username: "",
+  roles: [],
+  groups: [],
+  namespaces: [],
+  source: "kubernetes",
+}) as Principal;
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
@@ -58,6 +78,9 @@ export function createKubernetesVerifier(
   const api = new KubeApi(connection, options.timeoutMs ?? 5000, options.logger);
   const cacheMaxAgeMs = options.cacheMaxAgeMs ?? 30_000;
   const cache = new VerifiedTokenCache(options.cacheMaxEntries ?? 10_000, cacheMaxAgeMs);
+  const rejectedMaxAgeMs = options.rejectedMaxAgeMs ?? 5_000;
+  const refused = new VerifiedTokenCache(options.cacheMaxEntries ?? 10_000, rejectedMaxAgeMs);
+  const maxConcurrentReviews = options.maxConcurrentReviews ?? 32;
 
   async function principalOf(username: string, groups: readonly string[]): Promise<Principal> {
     const sa = SERVICE_ACCOUNT.exec(username);
@@ -89,6 +112,7 @@ export function createKubernetesVerifier(
   async function review(token: string): Promise<Principal> {
     const result = await api.tokenReview(token);
     if (!result.authenticated || result.username === undefined) {
+      refused.set(token, REFUSED, Date.now() + rejectedMaxAgeMs);
       throw new UnauthenticatedError("Invalid or expired access token");
     }
     const principal = Object.freeze(await principalOf(result.username, Object.freeze(unique(result.groups))));
@@ -104,9 +128,17 @@ export function createKubernetesVerifier(
     verify(token: string): Promise<Principal> {
       const cached = cache.get(token);
       if (cached !== undefined) return Promise.resolve(cached);
+      if (refused.get(token) !== undefined) {
+        return Promise.reject(new UnauthenticatedError("Invalid or expired access token"));
+      }
       const key = createHash("sha256").update(token).digest("base64url");
       let pending = inFlight.get(key);
       if (pending === undefined) {
+        if (inFlight.size >= maxConcurrentReviews) {
+          return Promise.reject(
+            new ResourceExhaustedError("Too many access tokens being verified at once; retry shortly"),
+          );
+        }
         pending = review(token).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
