@@ -123,6 +123,25 @@ describe("bullmq batch engine", () => {
     console.log(`bullmq: ${results.length} views × 4 shards, ${2 * DRIVERS} rows in ${elapsedMs} ms`);
   });
 
+  it("counts every shard's rows when its state is re-read while the shard completes", async () => {
+    // Re-reading states every millisecond makes a poll overlap most completions: a poll that read the
+    // job before it completed and its state after once counted the shard as 0 rows.
+    const engine = opened(
+      createBullmqEngine({
+        config: { ...DEFAULT_BULLMQ_BATCH_ENGINE_CONFIG, queueName: QUEUE, shardsPerView: 16, backoffMs: 50 },
+        project: PROJECT,
+        pollIntervalMs: 1,
+      }),
+    );
+    for (let run = 0; run < 3; run++) {
+      const results = await materialize(
+        { project: PROJECT, registry, engine },
+        { ...WINDOW, views: ["driver_stats", "pair_stats"] },
+      );
+      expect(results.map((r) => r.rows)).toEqual([DRIVERS, DRIVERS]);
+    }
+  });
+
   it("rejects the run when a shard fails for good, naming the view and shard, and records no interval", async () => {
     const run = materialize({ project: PROJECT, registry, engine: bullmqEngine() }, { ...WINDOW, views: ["broken"] });
     await expect(run).rejects.toBeInstanceOf(FailedPreconditionError);

@@ -4,6 +4,7 @@ import { Queue, QueueEvents } from "bullmq";
 import type { BatchEngine } from "../local-engine.js";
 import { bullmqConnection } from "./connection.js";
 import { RunTracker } from "./run-tracker.js";
+import { readShardState } from "./shard-state.js";
 import { planShards, shardJobId, type ShardData } from "./shard.js";
 
 export interface BullmqEngineOptions {
@@ -52,11 +53,9 @@ export function createBullmqEngine(options: BullmqEngineOptions): BullmqEngine {
     queueEvents.on("failed", ({ jobId, failedReason }) => {
       if (!trackers.has(jobId)) return;
       // Only a shard in the failed set has no attempt left; the state check also covers a retry in flight.
-      void queue
-        .getJob(jobId)
-        .then(async (job) => {
-          if ((await job?.getState()) === "failed")
-            trackers.get(jobId)?.failed(jobId, failedReason, job?.attemptsMade ?? 0);
+      void readShardState(queue, jobId)
+        .then((shard) => {
+          if (shard.kind === "failed") trackers.get(jobId)?.failed(jobId, failedReason, shard.attempts);
         })
         .catch((error: unknown) => logger.debug({ err: error, jobId }, "failed shard check failed"));
     });
@@ -77,12 +76,11 @@ export function createBullmqEngine(options: BullmqEngineOptions): BullmqEngine {
   const reconcile = async (tracker: RunTracker): Promise<void> => {
     await Promise.all(
       tracker.pendingIds().map(async (id) => {
-        const job = await queue.getJob(id);
-        if (job === undefined) return tracker.fail(new AbortedError(`shard ${id} vanished from the queue`));
-        const state = await job.getState();
-        if (state === "completed") tracker.completed(id, job.returnvalue);
-        else if (state === "failed") tracker.failed(id, job.failedReason, job.attemptsMade);
-        else tracker.progress(id, job.progress);
+        const shard = await readShardState(queue, id);
+        if (shard.kind === "missing") return tracker.fail(new AbortedError(`shard ${id} vanished from the queue`));
+        if (shard.kind === "completed") tracker.completed(id, shard.rows);
+        else if (shard.kind === "failed") tracker.failed(id, shard.reason, shard.attempts);
+        else tracker.progress(id, shard.progress);
       }),
     );
   };
