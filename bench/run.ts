@@ -1,7 +1,9 @@
 // `npm run bench -- <name>`: runs one benchmark. Each prints its results beside baselines measured in
 // the same run (see /work/shared/reference/performance.md, "How Larder measures").
 import { runHistoricalBenchmark } from "./historical.js";
+import { runHistoricalPostgresBenchmark } from "./historical-postgres.js";
 import { runMaterializeBenchmark } from "./materialize.js";
+import { runMaterializeBullmqBenchmark } from "./materialize-bullmq.js";
 import { runPushBenchmark } from "./push.js";
 import { runServingBenchmark } from "./serving.js";
 import { runServingTelemetryBenchmark } from "./serving-telemetry.js";
@@ -19,6 +21,11 @@ const BENCHMARKS: Readonly<Record<string, { readonly description: string; readon
     description: "local-engine materialization rows/s (Parquet → Redis, SQLite) vs raw DuckDB reads and raw writes",
     run: runMaterializeBenchmark,
   },
+  "materialize-bullmq": {
+    description:
+      "bullmq-engine materialization rows/s with 1 and 2 `larder worker`s vs the local engine and raw writes",
+    run: runMaterializeBullmqBenchmark,
+  },
   push: {
     description: "gRPC push rows/s in batches of 1 and 100 into Redis vs raw pipelined Redis writes",
     run: runPushBenchmark,
@@ -26,6 +33,10 @@ const BENCHMARKS: Readonly<Record<string, { readonly description: string; readon
   historical: {
     description: "point-in-time training data through DuckDB vs the hand-written DuckDB ASOF query",
     run: runHistoricalBenchmark,
+  },
+  "historical-postgres": {
+    description: "point-in-time training data on the PostgreSQL offline store vs a hand-written DISTINCT ON query",
+    run: runHistoricalPostgresBenchmark,
   },
 };
 

@@ -1,3 +1,4 @@
+import { isAbsolute, normalize, sep } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
   ResultColumnSchema,
@@ -25,12 +26,27 @@ export interface HistoricalServiceDeps {
 
 type Response = Omit<GetHistoricalFeaturesResponse, "$typeName" | "$unknown">;
 
+/**
+ * A caller's entity_path, which must stay inside the feature repository: over the wire an absolute path
+ * or one climbing out with `..` would let any caller read any Parquet/CSV file the server can (its rows
+ * come back echoed in the result). The CLI, running as the operator, reads any path.
+ */
+function repoRelativePath(path: string): string {
+  const normal = normalize(path);
+  if (isAbsolute(path) || normal === ".." || normal.startsWith(`..${sep}`) || path.includes("\0")) {
+    throw new InvalidArgumentError(
+      `entity_path: "${path}" must be a path relative to the feature repository and inside it`,
+    );
+  }
+  return normal;
+}
+
 function entitiesOf(request: GetHistoricalFeaturesRequest): EntitySource {
   const entities = request.entities;
   switch (entities.case) {
     case "entityPath":
       if (entities.value === "") throw new InvalidArgumentError("entity_path: give a Parquet or CSV file path");
-      return { kind: "file", path: entities.value };
+      return { kind: "file", path: repoRelativePath(entities.value) };
     case "entitySql":
       if (entities.value.trim() === "") throw new InvalidArgumentError("entity_sql: give a SQL query");
       return { kind: "sql", query: entities.value };

@@ -54,41 +54,61 @@ export function pullLatestSql(
   ].join("\n");
 }
 
+/** 2^64: shifts an event time above a created time in the one HUGEINT the ASOF join orders by. */
+const CREATED_SPAN = "18446744073709551616";
+/** 2^63: moves epoch microseconds (signed BIGINT) into 0..2^64-1 so a created time fits under CREATED_SPAN. */
+const CREATED_OFFSET = "9223372036854775808";
+
 /**
- * The point-in-time join (Feast §5a) as one DuckDB query. Per read: keep one source row per
- * (join keys, event time), the newest created; ASOF LEFT JOIN picks the newest event time <= the
- * entity time; a value older than entity_ts - ttl is nulled (the ASOF match is the newest candidate,
- * so nothing inside the ttl was skipped). Entity rows join back by row id, in their original order.
+ * The ordering an ASOF match maximises for a view with a created column: (event time, created time) as
+ * one HUGEINT, null created lowest. The entity side puts the largest created part under its time, so
+ * `entity >= source` holds exactly when the source event time is <= the entity time.
+ */
+const sourceOrder = `epoch_us(${TS})::HUGEINT * ${CREATED_SPAN} + COALESCE(epoch_us(${CREATED})::HUGEINT + ${CREATED_OFFSET}, 0)`;
+const entityOrder = (column: string): string =>
+  `epoch_us(${column})::HUGEINT * ${CREATED_SPAN} + (${CREATED_SPAN} - 1)`;
+const ENTITY_ORDER = "__larder_eord";
+const SOURCE_ORDER = "__larder_sord";
+
+/**
+ * The point-in-time join (Feast §5a) as one DuckDB query: the entity table ASOF LEFT JOINed with every
+ * read in one pass, in entity row order. An ASOF match is the newest source row whose event time is
+ * <= the entity time, so a value older than entity_ts - ttl is nulled after the join (nothing inside
+ * the ttl was skipped). The created-time tiebreak needs no deduplication pass (a window over every
+ * source row cost more than the join): when the source has a created column the join orders by
+ * (event time, created time) packed in one HUGEINT; without one, rows tied on event time are
+ * interchangeable as in Feast. Source rows outside [min entity_ts - ttl, max entity_ts] are skipped.
  */
 export function historicalSql(entityTable: string, entityColumns: readonly string[], reads: readonly ScannedRead[]) {
-  const ctes = [
-    `ent AS (SELECT rowid AS ${ROW_ID}, CAST("event_timestamp" AS TIMESTAMPTZ) AS ${ENTITY_TS}, * FROM ${q(entityTable)})`,
-  ];
+  const created = reads.some(({ read }) => read.view.source.createdTimestampColumn !== "");
+  const entityTs = `CAST("event_timestamp" AS TIMESTAMPTZ)`;
+  const order = created ? `, ${entityOrder(entityTs)} AS ${ENTITY_ORDER}` : "";
+  const ctes = [`ent AS (SELECT rowid AS ${ROW_ID}, ${entityTs} AS ${ENTITY_TS}${order}, * FROM ${q(entityTable)})`];
   const outputs: string[] = [];
   const joins: string[] = [];
   reads.forEach(({ read, scan }, index) => {
     const { view } = read;
     const ttl = view.ttlSeconds > 0 ? `to_seconds(${Math.trunc(view.ttlSeconds)}::BIGINT)` : undefined;
-    const keys = view.joinKeys.map((key) => q(key.name));
     const lowest = ttl === undefined ? "" : ` AND ${TS} >= (SELECT min(${ENTITY_TS}) FROM ent) - ${ttl}`;
+    const tiebreak = view.source.createdTimestampColumn !== "";
+    const d = `d${index}`;
     ctes.push(
       `s${index} AS (SELECT ${projectionSql(view, read.features, DUCKDB_DIALECT)} FROM ${scan})`,
-      `d${index} AS (SELECT * FROM s${index} WHERE ${TS} <= (SELECT max(${ENTITY_TS}) FROM ent)${lowest}` +
-        ` QUALIFY row_number() OVER (PARTITION BY ${[...keys, TS].join(", ")} ORDER BY ${CREATED} DESC NULLS LAST) = 1)`,
+      `${d} AS (SELECT *${tiebreak ? `, ${sourceOrder} AS ${SOURCE_ORDER}` : ""} FROM s${index}` +
+        ` WHERE ${TS} <= (SELECT max(${ENTITY_TS}) FROM ent)${lowest})`,
     );
-    const inside = ttl === undefined ? `d.${TS} IS NOT NULL` : `d.${TS} >= e.${ENTITY_TS} - ${ttl}`;
-    const values = read.features.map((feature, j) => `CASE WHEN ${inside} THEN d.${q(feature)} END AS o${index}_${j}`);
-    const on = [...joinKeyConditions(view, read.joinKeyMap, "e", "d", q), `e.${ENTITY_TS} >= d.${TS}`].join(" AND ");
-    ctes.push(
-      `r${index} AS (SELECT e.${ROW_ID}, ${values.join(", ")} FROM ent AS e ASOF LEFT JOIN d${index} AS d ON ${on})`,
+    const inside = ttl === undefined ? `${d}.${TS} IS NOT NULL` : `${d}.${TS} >= e.${ENTITY_TS} - ${ttl}`;
+    const asOf = tiebreak ? `e.${ENTITY_ORDER} >= ${d}.${SOURCE_ORDER}` : `e.${ENTITY_TS} >= ${d}.${TS}`;
+    const on = [...joinKeyConditions(view, read.joinKeyMap, "e", d, q), asOf].join(" AND ");
+    joins.push(`ASOF LEFT JOIN ${d} ON ${on}`);
+    read.features.forEach((feature, j) =>
+      outputs.push(`CASE WHEN ${inside} THEN ${d}.${q(feature)} END AS ${q(read.outputNames[j] ?? feature)}`),
     );
-    read.outputNames.forEach((name, j) => outputs.push(`r${index}.o${index}_${j} AS ${q(name)}`));
-    joins.push(`LEFT JOIN r${index} ON r${index}.${ROW_ID} = e.${ROW_ID}`);
   });
   return [
     `WITH ${ctes.join(",\n")}`,
     `SELECT ${[...entityColumns.map((column) => `e.${q(column)}`), ...outputs].join(", ")}`,
-    `FROM ent AS e ${joins.join(" ")}`,
+    `FROM ent AS e ${joins.join("\n")}`,
     `ORDER BY e.${ROW_ID}`,
   ].join("\n");
 }

@@ -14,6 +14,12 @@ export const ENTITY_TABLE = "pg_temp.__larder_entity";
 /** PostgreSQL allows 65,535 parameters per statement; stay well under it. */
 const MAX_PARAMS = 30_000;
 
+/** A query sent over the extended protocol (pg's `queryMode`, missing from @types/pg), which runs one statement only. */
+function singleStatement(text: string): pg.QueryConfig {
+  const config: pg.QueryConfig & { queryMode: "extended" } = { text, queryMode: "extended" };
+  return config;
+}
+
 /** Loads the entity table (rows or a SQL query) into a temporary table with a row id; returns its columns in order. */
 export async function loadEntities(
   client: pg.PoolClient,
@@ -26,9 +32,14 @@ export async function loadEntities(
       break;
     case "sql":
       // row_number() over the query's own output order keeps an ORDER BY in the query.
+      // The extended protocol takes exactly one statement, so a query cannot close the subquery and
+      // append statements of its own ("SELECT 1) q; DROP TABLE …"); a data-modifying WITH is refused by
+      // PostgreSQL inside a subquery. What the query may read is what the store's database role may read.
       await client
         .query(
-          `CREATE TEMP TABLE __larder_entity ON COMMIT DROP AS SELECT row_number() OVER () AS ${ROW_ID}, q.* FROM (${entities.query}) AS q`,
+          singleStatement(
+            `CREATE TEMP TABLE __larder_entity ON COMMIT DROP AS SELECT row_number() OVER () AS ${ROW_ID}, q.* FROM (${entities.query}) AS q`,
+          ),
         )
         .catch((error: unknown) => {
           throw postgresFailure(error, "the entity query", true);
@@ -39,6 +50,8 @@ export async function loadEntities(
         "The postgres offline store takes the entity table as rows or a SQL query, not a file; load the file into a table and pass a query",
       );
   }
+  // Temporary tables are never analyzed automatically; without statistics the planner guesses their size.
+  await client.query(`ANALYZE ${ENTITY_TABLE}`);
   const probe = await client.query(`SELECT * FROM ${ENTITY_TABLE} LIMIT 0`);
   const columns = probe.fields.map((field) => field.name).filter((name) => name !== ROW_ID);
   checkEntityColumns(columns, reads);

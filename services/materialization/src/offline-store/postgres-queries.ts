@@ -65,31 +65,38 @@ export function pullLatestSql(view: OfflineView, window: TimeWindow, nowMs?: num
  * The point-in-time join (Feast §5a): per read, join entity rows to source rows with the same keys and
  * entity_ts - ttl <= event_ts <= entity_ts, keep the newest event then created time per entity row
  * (DISTINCT ON), and LEFT JOIN back so no entity row is lost; rows come out in entity order.
+ *
+ * Both sides of each join are `OFFSET 0` subqueries: that keeps PostgreSQL from pulling them up, so the
+ * casts to timestamptz run once per entity row and once per source row, not once per candidate pair in
+ * the join filter (about a fifth of the backend's CPU time at 100 k entity rows × 3 views of 1 M rows). The
+ * entity table is read directly, not through a CTE shared by the reads, which is materialized without
+ * statistics.
  */
 export function historicalSql(entityTable: string, entityColumns: readonly string[], reads: readonly ScannedRead[]) {
-  const ctes = [`ent AS (SELECT *, ("event_timestamp")::timestamptz AS ${ENTITY_TS} FROM ${entityTable})`];
   const outputs: string[] = [];
   const joins: string[] = [];
   reads.forEach(({ read, scan }, index) => {
     const { view } = read;
+    const keyColumns = [...new Set(view.joinKeys.map((key) => q(read.joinKeyMap[key.name] ?? key.name)))];
+    const entities =
+      `(SELECT ${[ROW_ID, ...keyColumns].join(", ")}, ("event_timestamp")::timestamptz AS ${ENTITY_TS}` +
+      ` FROM ${entityTable} OFFSET 0) AS e`;
+    const source = `(SELECT ${projectionSql(view, read.features, POSTGRES_DIALECT)} FROM ${scan} OFFSET 0) AS s`;
     const conditions = [...joinKeyConditions(view, read.joinKeyMap, "e", "s", q), `s.${TS} <= e.${ENTITY_TS}`];
     if (view.ttlSeconds > 0) {
       conditions.push(`s.${TS} >= e.${ENTITY_TS} - ${Math.trunc(view.ttlSeconds)} * interval '1 second'`);
     }
     const values = read.features.map((feature, j) => `s.${q(feature)} AS o${index}_${j}`);
-    ctes.push(
-      `s${index} AS (SELECT ${projectionSql(view, read.features, POSTGRES_DIALECT)} FROM ${scan})`,
-      `r${index} AS (SELECT DISTINCT ON (e.${ROW_ID}) e.${ROW_ID}, ${values.join(", ")}` +
-        ` FROM ent AS e JOIN s${index} AS s ON ${conditions.join(" AND ")}` +
-        ` ORDER BY e.${ROW_ID}, s.${TS} DESC, s.${CREATED} DESC NULLS LAST)`,
+    joins.push(
+      `LEFT JOIN (SELECT DISTINCT ON (e.${ROW_ID}) e.${ROW_ID}, ${values.join(", ")}` +
+        ` FROM ${entities} JOIN ${source} ON ${conditions.join(" AND ")}` +
+        ` ORDER BY e.${ROW_ID}, s.${TS} DESC, s.${CREATED} DESC NULLS LAST) AS r${index} ON r${index}.${ROW_ID} = e.${ROW_ID}`,
     );
     read.outputNames.forEach((name, j) => outputs.push(`r${index}.o${index}_${j} AS ${q(name)}`));
-    joins.push(`LEFT JOIN r${index} ON r${index}.${ROW_ID} = e.${ROW_ID}`);
   });
   return [
-    `WITH ${ctes.join(",\n")}`,
     `SELECT ${[...entityColumns.map((column) => `e.${q(column)}`), ...outputs].join(", ")}`,
-    `FROM ent AS e ${joins.join(" ")}`,
+    `FROM ${entityTable} AS e ${joins.join("\n")}`,
     `ORDER BY e.${ROW_ID}`,
   ].join("\n");
 }

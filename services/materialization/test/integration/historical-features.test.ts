@@ -322,6 +322,26 @@ describe("MaterializationService.GetHistoricalFeatures", () => {
     ).toEqual(["Oslo", "Bergen", null, null, null]);
   });
 
+  it("refuses an entity_path outside the feature repository", async () => {
+    for (const path of ["/etc/passwd", "../outside.parquet", "data/../../outside.csv"]) {
+      await expect(
+        call({
+          entities: { case: "entityPath", value: path },
+          kind: { case: "features", value: { val: ["driver_stats:city"] } },
+        }),
+      ).rejects.toMatchObject({
+        code: Code.InvalidArgument,
+        message: expect.stringContaining("entity_path") as unknown,
+      });
+    }
+    // Inside the repository, `..` that stays inside is fine.
+    const responses = await call({
+      entities: { case: "entityPath", value: "data/../data/entities.parquet" },
+      kind: { case: "features", value: { val: ["driver_stats:city"] } },
+    });
+    expect(responses.length).toBeGreaterThan(0);
+  });
+
   it("answers INVALID_ARGUMENT naming a missing entities or kind field", async () => {
     await expect(call({ kind: { case: "featureService", value: "driver_activity" } })).rejects.toMatchObject({
       code: Code.InvalidArgument,

@@ -16,7 +16,7 @@ const entityRows = { kind: "rows", batch: batchOf(DRIVER_ENTITIES) } as const;
 /** The entity columns every driver case passes through: join key (typed INT64 → bigint), time, label. */
 const passThrough = DRIVER_ENTITIES.map((row) => ({ ...row, driver_id: BigInt(row.driver_id) }));
 
-describe.each(STORES)("OfflineStore.historical on the %s store", (_name, createHarness) => {
+describe.each(STORES)("OfflineStore.historical on the %s store", (name, createHarness) => {
   let h: StoreHarness;
   beforeAll(async () => {
     h = await createHarness();
@@ -132,6 +132,23 @@ describe.each(STORES)("OfflineStore.historical on the %s store", (_name, createH
       code: Code.InvalidArgument,
     });
   });
+
+  // Only the postgres store takes the entity table as SQL (the file store refuses SQL: tested above).
+  it.runIf(name === "postgres")(
+    "refuses an entity query that appends statements of its own, and the tables stay",
+    async () => {
+      const before = await h.countRows("entity_rows");
+      for (const query of [
+        `SELECT * FROM "entity_rows") AS q; DROP TABLE "entity_rows"; SELECT 1 FROM (SELECT 1`,
+        `WITH gone AS (DELETE FROM "entity_rows" RETURNING *) SELECT * FROM gone`,
+      ]) {
+        await expect(
+          collect(h.store.historical({ kind: "sql", query }, [readOf(driverView(h), ["conv_rate"])])),
+        ).rejects.toMatchObject({ code: Code.InvalidArgument });
+      }
+      expect(await h.countRows("entity_rows")).toBe(before);
+    },
+  );
 
   it("answers INVALID_ARGUMENT when the entity rows lack a join key", async () => {
     const batch = batchOf([{ driver: 1001, event_timestamp: at(2) }]);
