@@ -39,6 +39,9 @@ export function createLocalEngine(
           written += rows.length;
           onProgress(view.name, written);
         });
+        // A write failing while the next batch is read must not be an unhandled rejection (which ends
+        // the process): it is observed here and rethrown by the `await pending` above or below.
+        pending.catch(() => undefined);
       }
       await pending;
       return written;

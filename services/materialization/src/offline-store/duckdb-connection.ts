@@ -1,7 +1,6 @@
 import {
   DuckDBDataChunk,
   DuckDBTypeId,
-  JSDuckDBValueConverter,
   jsToDuckDBValue,
   quotedIdentifier,
   type DuckDBConnection,
@@ -10,7 +9,7 @@ import {
 } from "@duckdb/node-api";
 import { FailedPreconditionError, InvalidArgumentError } from "@larder/core";
 import { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
-import { BatchBuilder, plainValue } from "./column-batch.js";
+import { columnReaderOf } from "./duckdb-vector-reader.js";
 import { listElementOf, type ColumnKind, type ScalarKind } from "./column-types.js";
 import type { ColumnBatch } from "./offline-store.js";
 
@@ -21,7 +20,7 @@ export async function openConnection(instance: DuckDBInstance): Promise<DuckDBCo
   return connection;
 }
 
-/** Runs a query and yields its rows in batches of `batchRows`, reading DuckDB's chunks one at a time. */
+/** Runs a query and yields its rows in batches of exactly `batchRows` (the last may be shorter), reading DuckDB's chunks one at a time. */
 export async function* streamQuery(
   connection: DuckDBConnection,
   sql: string,
@@ -31,12 +30,32 @@ export async function* streamQuery(
   const result = await connection.stream(sql).catch((error: unknown) => {
     throw duckDbFailure(error, what);
   });
-  const builder = new BatchBuilder(result.columnNames(), batchRows);
+  const names = result.columnNames();
+  const readers = result.columnTypes().map((type) => columnReaderOf(type.typeId));
+  // Chunks are read straight into the arrays of the batch being filled: no per-chunk arrays, no re-slicing.
+  let columns = names.map(() => new Array<unknown>(batchRows));
+  let filled = 0;
+  const take = (rows: number): ColumnBatch => {
+    const batch = new Map<string, unknown[]>();
+    names.forEach((name, index) => {
+      const values = columns[index]!;
+      values.length = rows;
+      batch.set(name, values);
+    });
+    columns = names.map(() => new Array<unknown>(batchRows));
+    filled = 0;
+    return { rowCount: rows, columns: batch };
+  };
   for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const columns = chunk.convertColumns(JSDuckDBValueConverter).map((values) => values.map(plainValue));
-    yield* builder.push(columns, chunk.rowCount);
+    for (let from = 0; from < chunk.rowCount;) {
+      const count = Math.min(batchRows - filled, chunk.rowCount - from);
+      for (let c = 0; c < readers.length; c++) readers[c]!(chunk, c, from, count, columns[c]!, filled);
+      filled += count;
+      from += count;
+      if (filled === batchRows) yield take(batchRows);
+    }
   }
-  yield* builder.flush();
+  if (filled > 0) yield take(filled);
 }
 
 /** Turns a DuckDB error into a FailedPreconditionError naming what was being read; the first line only, no SQL. */

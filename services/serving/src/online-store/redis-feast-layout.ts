@@ -68,22 +68,26 @@ export function createFeastLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlSe
         return { eventTimeMs: decodeFeastTimestamp(ts), values };
       });
     },
-    queueWrite(batch, view, row) {
+    queueWrites(batch, view, rows) {
       const codec = codecOf(view);
-      const { seconds, nanos } = splitEventTime(row.eventTimeMs);
-      const args: RedisArg[] = [
-        Buffer.concat([row.entityKey, codec.project]),
-        codec.tsField,
-        String(seconds),
-        String(nanos),
-        encodeFeastTimestamp(row.eventTimeMs),
-        ttl,
-        force,
-      ];
-      row.values.forEach((value, i) => {
-        if (value !== undefined) args.push(codec.fields[i]!, Buffer.from(value.buffer, value.byteOffset, value.length));
-      });
-      batch.add(SCRIPT.putFeastRow, args);
+      // One script call per key: a Feast hash holds every view of an entity, and its fields vary per row.
+      for (const row of rows) {
+        const { seconds, nanos } = splitEventTime(row.eventTimeMs);
+        const args: RedisArg[] = [
+          Buffer.concat([row.entityKey, codec.project]),
+          codec.tsField,
+          String(seconds),
+          String(nanos),
+          encodeFeastTimestamp(row.eventTimeMs),
+          ttl,
+          force,
+        ];
+        row.values.forEach((value, i) => {
+          if (value === undefined) return;
+          args.push(codec.fields[i]!, Buffer.from(value.buffer, value.byteOffset, value.length));
+        });
+        batch.add(SCRIPT.putFeastRow, args);
+      }
     },
     async *scanEntityKeys(client, view) {
       const codec = codecOf(view);

@@ -3,10 +3,11 @@ import { Redis } from "ioredis";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store.js";
 import { GetCoalescer } from "./get-coalescer.js";
 import { startBatch } from "./redis-batch.js";
-import { DEFAULT_REDIS_CLIENT_OPTIONS, createRedisClient, planRedisClient } from "./redis-client.js";
+import { RawMgetConnection } from "./raw-mget-connection.js";
+import { DEFAULT_REDIS_CLIENT_OPTIONS, createRedisClient, planRawReads, planRedisClient } from "./redis-client.js";
 import { REDIS_UNAVAILABLE_MESSAGE, mapRedisError } from "./redis-errors.js";
 import { createFeastLayout } from "./redis-feast-layout.js";
-import { createLarderLayout } from "./redis-larder-layout.js";
+import { createLarderLayout, type LarderReads } from "./redis-larder-layout.js";
 import { checkWriteRow } from "./redis-layout.js";
 import { defineScripts } from "./redis-scripts.js";
 
@@ -51,7 +52,12 @@ export function createRedisOnlineStore(
   const cluster = plan.kind === "cluster";
   const client = createRedisClient(plan, options.onError ?? (() => undefined));
   defineScripts(client);
-  const layout = config.layout === "feast" ? createFeastLayout(config) : createLarderLayout(config);
+  const larder = config.layout === "feast" ? undefined : createLarderLayout(config);
+  const layout = larder ?? createFeastLayout(config);
+  // The larder layout's reads on a standalone Redis go over a raw RESP connection while it is ready. It
+  // opens on the first read, so a store that only writes (materialization, push) keeps one connection.
+  const rawPlan = larder === undefined ? undefined : planRawReads(config, options);
+  let raw: RawMgetConnection | undefined;
   let closed = false;
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_CLIENT_OPTIONS.commandTimeoutMs;
 
@@ -94,24 +100,51 @@ export function createRedisOnlineStore(
     });
   };
 
+  /** `read` over the raw connection: one MGET (shared with concurrent reads), rows as spans of its reply. */
+  const readRaw = async (
+    connection: RawMgetConnection,
+    reads: LarderReads,
+    requests: readonly OnlineReadRequest[],
+  ): Promise<(OnlineRow | undefined)[][]> => {
+    const prefixes = new Array<Buffer>(requests.length);
+    const keyLists = new Array<readonly Uint8Array[]>(requests.length);
+    let count = 0;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]!;
+      prefixes[i] = reads.prefixOf(request.view);
+      keyLists[i] = request.entityKeys;
+      count += request.entityKeys.length;
+    }
+    if (count === 0) return requests.map(() => []);
+    const reply = await connection.mget(prefixes, keyLists);
+    let offset = reply.first;
+    return requests.map((request) => {
+      const rows = reads.decodeSpans(request, reply, offset);
+      offset += request.entityKeys.length;
+      return rows;
+    });
+  };
+
   return {
     read(requests, signal) {
       if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-      return abortable(read(requests), signal);
+      if (raw === undefined && rawPlan !== undefined && !closed) {
+        raw = new RawMgetConnection({ ...rawPlan, onError: options.onError ?? (() => undefined) });
+      }
+      const reading = raw?.ready === true && larder !== undefined ? readRaw(raw, larder, requests) : read(requests);
+      return abortable(reading, signal);
     },
     async write(view, rows) {
       // Never parked in the offline queue: such a write times out for the caller yet is still applied after
       // the reconnect (seen in the outage test). Waits at most one command timeout for the connection.
       if (client.status !== "ready") await whenReady(commandTimeoutMs);
       const batch = startBatch(client, cluster);
-      let queued = 0;
-      for (const row of rows) {
-        if (!checkWriteRow(view, row)) continue;
-        layout.queueWrite(batch, view, row);
-        queued++;
-      }
-      const replies = queued === 0 ? [] : await batch.exec();
-      const written = replies.filter((reply) => Number(reply) === 1).length;
+      const checked = rows.filter((row) => checkWriteRow(view, row));
+      layout.queueWrites(batch, view, checked, cluster);
+      const replies = checked.length === 0 ? [] : await batch.exec();
+      // Each reply counts the rows its command wrote (a command may carry many rows).
+      let written = 0;
+      for (const reply of replies) written += Number(reply);
       return { written, skipped: rows.length - written };
     },
     scanEntityKeys(view) {
@@ -132,6 +165,7 @@ export function createRedisOnlineStore(
     async close() {
       if (closed) return;
       closed = true;
+      raw?.close();
       if (client.status !== "ready") {
         client.disconnect();
         return;

@@ -16,55 +16,71 @@ end
 `;
 
 /**
- * Larder layout. KEYS[1] row key; ARGV: packed row, complete ('1' = carries every feature), force ('1' =
- * skip the comparison), ttl ms ('0' = none). The first 8 bytes order rows (packed-row.ts), compared byte by
- * byte to avoid locale-dependent string comparison. A partial row keeps the stored entries it lacks.
+ * Larder layout, many rows per call (one EVALSHA per chunk instead of per key: Redis and ioredis pay the
+ * per-command cost once; measured in bench/materialize.ts). KEYS: the row keys; ARGV: force ('1' = skip the
+ * comparison), ttl ms ('0' = none), then one blob holding per key, in order: u8 complete (1 = the row
+ * carries every feature) ‖ u32 LE length ‖ packed row. Each key is still compared and set on its own, so
+ * newest event wins per key, and a key given twice is applied in order. The first 8 bytes of a packed row
+ * order rows (packed-row.ts), compared byte by byte to avoid locale-dependent string comparison. A partial
+ * row keeps the stored entries it lacks. Returns how many rows were written.
  */
-const PUT_PACKED_ROW = `
-local row = ARGV[1]
-local old = redis.call('GET', KEYS[1])
-if old and #old >= 8 then
-  if ARGV[3] ~= '1' then
-    local newer = false
-    for i = 1, 8 do
-      local a, b = string.byte(row, i), string.byte(old, i)
-      if a ~= b then
-        newer = a > b
-        break
-      end
-    end
-    if not newer then return 0 end
-  end
-  if ARGV[2] ~= '1' then
-    local function u32(s, p)
-      local b1, b2, b3, b4 = string.byte(s, p, p + 3)
-      return b1 + b2 * 256 + b3 * 65536 + b4 * 16777216
-    end
-    local seen = {}
-    local pos = 9
-    while pos + 7 <= #row do
-      seen[string.sub(row, pos, pos + 3)] = true
-      pos = pos + 8 + u32(row, pos + 4)
-    end
-    local parts = { row }
-    pos = 9
-    while pos + 7 <= #old do
-      local len = u32(old, pos + 4)
-      if not seen[string.sub(old, pos, pos + 3)] then
-        parts[#parts + 1] = string.sub(old, pos, pos + 7 + len)
-      end
-      pos = pos + 8 + len
-    end
-    row = table.concat(parts)
-  end
+const PUT_PACKED_ROWS = `
+local function u32(s, p)
+  local b1, b2, b3, b4 = string.byte(s, p, p + 3)
+  return b1 + b2 * 256 + b3 * 65536 + b4 * 16777216
 end
-local ttl = tonumber(ARGV[4])
-if ttl > 0 then
-  redis.call('SET', KEYS[1], row, 'PX', ttl)
-else
-  redis.call('SET', KEYS[1], row)
+local function put(key, row, complete, force, ttl)
+  local old = redis.call('GET', key)
+  if old and #old >= 8 then
+    if not force then
+      local newer = false
+      for i = 1, 8 do
+        local a, b = string.byte(row, i), string.byte(old, i)
+        if a ~= b then
+          newer = a > b
+          break
+        end
+      end
+      if not newer then return 0 end
+    end
+    if not complete then
+      local seen = {}
+      local pos = 9
+      while pos + 7 <= #row do
+        seen[string.sub(row, pos, pos + 3)] = true
+        pos = pos + 8 + u32(row, pos + 4)
+      end
+      local parts = { row }
+      pos = 9
+      while pos + 7 <= #old do
+        local len = u32(old, pos + 4)
+        if not seen[string.sub(old, pos, pos + 3)] then
+          parts[#parts + 1] = string.sub(old, pos, pos + 7 + len)
+        end
+        pos = pos + 8 + len
+      end
+      row = table.concat(parts)
+    end
+  end
+  if ttl > 0 then
+    redis.call('SET', key, row, 'PX', ttl)
+  else
+    redis.call('SET', key, row)
+  end
+  return 1
 end
-return 1
+local force = ARGV[1] == '1'
+local ttl = tonumber(ARGV[2])
+local blob = ARGV[3]
+local written = 0
+local pos = 1
+for k = 1, #KEYS do
+  local complete = string.byte(blob, pos) == 1
+  local len = u32(blob, pos + 1)
+  written = written + put(KEYS[k], string.sub(blob, pos + 5, pos + 4 + len), complete, force, ttl)
+  pos = pos + 5 + len
+end
+return written
 `;
 
 /**
@@ -147,14 +163,15 @@ return 1
 
 /** Names of the scripts defined on the client (also callable on its pipelines). */
 export const SCRIPT = Object.freeze({
-  putPackedRow: "larderPutPackedRow",
+  putPackedRows: "larderPutPackedRows",
   putFeastRow: "larderPutFeastRow",
   deleteFeastView: "larderDeleteFeastView",
 });
 
 /** Defines Larder's scripts on an ioredis client. */
 export function defineScripts(client: RedisClient): void {
-  client.defineCommand(SCRIPT.putPackedRow, { numberOfKeys: 1, lua: PUT_PACKED_ROW });
+  // No numberOfKeys: the first argument of each call gives it (one script call carries many keys).
+  client.defineCommand(SCRIPT.putPackedRows, { lua: PUT_PACKED_ROWS });
   client.defineCommand(SCRIPT.putFeastRow, { numberOfKeys: 1, lua: PUT_FEAST_ROW });
   client.defineCommand(SCRIPT.deleteFeastView, { numberOfKeys: 1, lua: DELETE_FEAST_VIEW });
 }
