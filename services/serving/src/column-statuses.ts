@@ -1,5 +1,6 @@
 import { FieldStatus } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import type { OnlineRow } from "./online-store/online-store.js";
+import type { SharedRowSpans } from "./output-column.js";
 
 /** Statuses and event times of one output column, per entity row. */
 export interface ColumnStatuses {
@@ -51,6 +52,15 @@ function cellOverride(row: OnlineRow | undefined, f: number): FieldStatus | unde
   return isNullValue(bytes, 0, bytes.length) ? FieldStatus.NULL_VALUE : undefined;
 }
 
+/** cellOverride of rows that share one source (SharedRowSpans): typed-array reads only. */
+function sharedCellOverride(shared: SharedRowSpans, r: number, f: number): FieldStatus | undefined {
+  const base = shared.rowBase[r]!;
+  if (base < 0) return undefined;
+  const start = shared.spans[base + 2 * f]!;
+  if (start < 0) return FieldStatus.NOT_FOUND;
+  return isNullValue(shared.source, start, shared.spans[base + 2 * f + 1]!) ? FieldStatus.NULL_VALUE : undefined;
+}
+
 /**
  * Statuses of feature `f` over the entity rows, reading values in place (nothing allocated per value).
  * A column whose every cell matches its row returns `base` itself: its columns share the arrays, which
@@ -60,10 +70,11 @@ export function columnStatuses(
   rows: readonly (OnlineRow | undefined)[],
   f: number,
   base: ColumnStatuses,
+  shared?: SharedRowSpans,
 ): ColumnStatuses {
   let own: ColumnStatuses | undefined;
   for (let r = 0; r < rows.length; r++) {
-    const override = cellOverride(rows[r], f);
+    const override = shared === undefined ? cellOverride(rows[r], f) : sharedCellOverride(shared, r, f);
     if (override === undefined) continue;
     own ??= { statuses: base.statuses.slice(), timestampsMs: base.timestampsMs.slice() };
     own.statuses[r] = override;

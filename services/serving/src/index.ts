@@ -16,6 +16,7 @@ export type {
 } from "./online-store/online-store.js";
 export { createOnlineStore } from "./online-store/create-online-store.js";
 export { serializeEntityKey, createEntityKeyEncoder } from "./entity-key/serialize.js";
+export { encodeValueBytes } from "./value-encoder.js";
 export type { FeatureLoggingServerOptions } from "./feature-server.js";
 export {
   FeatureLogger,

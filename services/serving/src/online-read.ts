@@ -8,10 +8,10 @@ import {
   coerceValueToType,
   valueToJson,
 } from "@larder/core";
-import { createEntityKeyEncoder } from "./entity-key/serialize.js";
+import { createEntityKeyEncoder, type EntityKeyEncoder } from "./entity-key/serialize.js";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/online-store.js";
 import { columnStatuses, rowStatuses } from "./column-statuses.js";
-import { RowBackedColumn, columnValues, type OutputColumn } from "./output-column.js";
+import { RowBackedColumn, columnValues, sharedRowSpans, type OutputColumn } from "./output-column.js";
 import { encodeValueBytes } from "./value-encoder.js";
 import { storedValueToJson } from "./stored-value-json.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
@@ -33,9 +33,9 @@ export interface OnlineReadInput {
 
 const NULL_VALUE = create(ValueSchema);
 const encodeValue = encodeValueBytes;
-const encoders = new WeakMap<ViewRead, (values: readonly Value[]) => Uint8Array>();
+const encoders = new WeakMap<ViewRead, EntityKeyEncoder>();
 
-function encoderFor(read: ViewRead): (values: readonly Value[]) => Uint8Array {
+function encoderFor(read: ViewRead): EntityKeyEncoder {
   let encoder = encoders.get(read);
   if (encoder === undefined) {
     encoder = createEntityKeyEncoder(read.joinKeys, read.joinKeyTypes);
@@ -113,7 +113,8 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < keyColumns.length; k++) rowValues[k] = keyColumns[k]![r]!;
       const key = encode(rowValues);
-      const text = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+      // The encoder returns a Buffer: its own latin1 text is the de-duplication key (no wrapper per row).
+      const text = key.toString("latin1");
       let at = unique.get(text);
       if (at === undefined) {
         at = keys.length;
@@ -137,11 +138,13 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     const byRow = new Array<OnlineRow | undefined>(rows);
     for (let r = 0; r < rows; r++) byRow[r] = found[mapping[r]!];
     const base = rowStatuses(byRow, read.ttlSeconds * 1000, input.nowMs);
+    const shared = sharedRowSpans(byRow);
     for (let f = 0; f < read.features.length; f++) {
       const outIndex = read.outputIndex[f]!;
       if (outIndex < 0) continue; // a hidden input of an on-demand view: read from the rows below
-      const { statuses, timestampsMs } = columnStatuses(byRow, f, base);
-      outputs[outIndex] = new RowBackedColumn(names[outIndex]!, { rows: byRow, feature: f }, statuses, timestampsMs);
+      const { statuses, timestampsMs } = columnStatuses(byRow, f, base, shared);
+      const source = { rows: byRow, feature: f, shared };
+      outputs[outIndex] = new RowBackedColumn(names[outIndex]!, source, statuses, timestampsMs);
     }
     return byRow;
   });

@@ -3,10 +3,44 @@ import type { OnlineRow } from "./online-store/online-store.js";
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The stored rows of one view read when every one is a span of the same buffer (the raw MGET reply):
+ * feature `f` of entity row `r` is `source[spans[rowBase[r] + 2f] .. spans[rowBase[r] + 2f + 1])`, absent
+ * when the start is -1; `rowBase[r]` is -1 when the row has no stored row. The encoder then reads typed
+ * arrays only, no row object per value.
+ */
+export interface SharedRowSpans {
+  readonly source: Uint8Array;
+  readonly spans: Int32Array;
+  readonly rowBase: Int32Array;
+}
+
 /** Where a column's values live when they are read in place: feature `feature` of each entity row's stored row. */
 export interface ColumnRows {
   readonly rows: readonly (OnlineRow | undefined)[];
   readonly feature: number;
+  /** The same rows as typed arrays, when they share one source and span array. */
+  readonly shared?: SharedRowSpans | undefined;
+}
+
+/** The rows as SharedRowSpans when they all are spans of one source in one span array; else undefined. */
+export function sharedRowSpans(rows: readonly (OnlineRow | undefined)[]): SharedRowSpans | undefined {
+  let source: Uint8Array | undefined;
+  let spans: Int32Array | undefined;
+  const rowBase = new Int32Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (row === undefined) {
+      rowBase[r] = -1;
+      continue;
+    }
+    if (row.spans === undefined || row.source === undefined) return undefined;
+    source ??= row.source;
+    spans ??= row.spans;
+    if (row.source !== source || row.spans !== spans) return undefined;
+    rowBase[r] = row.spanBase ?? 0;
+  }
+  return source === undefined || spans === undefined ? undefined : { source, spans, rowBase };
 }
 
 /**

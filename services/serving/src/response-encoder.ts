@@ -1,4 +1,4 @@
-import type { OutputColumn } from "./output-column.js";
+import type { OutputColumn, SharedRowSpans } from "./output-column.js";
 
 // Hand-written GetOnlineFeaturesResponse encoder (Feast's field numbers). Two passes over the columns:
 // sizes first, then one buffer written in place. Stored Value bytes are copied as they are, never decoded;
@@ -154,10 +154,52 @@ function copyBytes(out: Buffer, at: number, from: Uint8Array, start: number, len
   else out.set(from.subarray(start, start + length), at);
 }
 
+/** valuesSize of a column whose rows share one source: typed-array reads only. */
+function sharedValuesSize(shared: SharedRowSpans, f: number): number {
+  const { spans, rowBase } = shared;
+  const rows = rowBase.length;
+  let size = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = rowBase[r]!;
+    let length = 0;
+    if (base >= 0) {
+      const start = spans[base + 2 * f]!;
+      if (start >= 0) length = spans[base + 2 * f + 1]! - start;
+    }
+    size += length < 0x80 ? 2 + length : 1 + varintSize(length) + length;
+  }
+  return size;
+}
+
+/** writeValues of a column whose rows share one source. */
+function writeSharedValues(out: Buffer, at: number, shared: SharedRowSpans, f: number): number {
+  const { source, spans, rowBase } = shared;
+  const rows = rowBase.length;
+  let pos = at;
+  for (let r = 0; r < rows; r++) {
+    const base = rowBase[r]!;
+    let start = -1;
+    if (base >= 0) start = spans[base + 2 * f]!;
+    out[pos++] = TAG_1_LEN;
+    if (start < 0) {
+      out[pos++] = 0;
+      continue;
+    }
+    const length = spans[base + 2 * f + 1]! - start;
+    if (length < 0x80) out[pos++] = length;
+    else pos = writeVarint(out, pos, length);
+    if (length <= 16) for (let i = 0; i < length; i++) out[pos + i] = source[start + i]!;
+    else out.set(source.subarray(start, start + length), pos);
+    pos += length;
+  }
+  return pos;
+}
+
 /** Bytes of a column's `repeated Value values` field (each entry tag, length, Value). */
 function valuesSize(column: OutputColumn): number {
   let size = 0;
   const source = column.source;
+  if (source?.shared !== undefined) return sharedValuesSize(source.shared, source.feature);
   if (source === undefined) {
     for (const value of column.values) size += 1 + varintSize(value.length) + value.length;
     return size;
@@ -190,6 +232,7 @@ function writeValue(out: Buffer, at: number, from: Uint8Array, start: number, le
 function writeValues(out: Buffer, at: number, column: OutputColumn): number {
   let pos = at;
   const source = column.source;
+  if (source?.shared !== undefined) return writeSharedValues(out, pos, source.shared, source.feature);
   if (source === undefined) {
     for (const value of column.values) pos = writeValue(out, pos, value, 0, value.length);
     return pos;

@@ -104,3 +104,40 @@ export function createRedisClient(plan: RedisClientPlan, onError: (error: Error)
   client.on("error", onError);
   return client;
 }
+
+/** Where the raw read connection (raw-mget-connection.ts) connects, as ioredis would. */
+export interface RawReadPlan {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly tls: boolean;
+  readonly db: number;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxReconnectDelayMs: number;
+}
+
+/**
+ * The raw read connection of a standalone Redis; undefined for Sentinel and Cluster, whose reads stay on
+ * ioredis (it follows failovers and slot moves; the raw connection knows one address).
+ */
+export function planRawReads(
+  config: RedisOnlineStoreConfig,
+  options: RedisClientOptions = {},
+): RawReadPlan | undefined {
+  const node = config.connection.nodes[0];
+  if (config.redisType !== "redis" || node === undefined) return undefined;
+  const { connection } = config;
+  return {
+    host: node.host,
+    port: node.port,
+    username: connection.username,
+    password: connection.password,
+    tls: connection.ssl,
+    db: connection.db,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_REDIS_CLIENT_OPTIONS.commandTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_REDIS_CLIENT_OPTIONS.connectTimeoutMs,
+    maxReconnectDelayMs: DEFAULT_REDIS_CLIENT_OPTIONS.maxReconnectDelayMs,
+  };
+}

@@ -8,7 +8,7 @@ import { encodeOnlineResponse } from "../../src/response-encoder.js";
 import { PackedOnlineRow } from "../../src/online-store/packed-online-row.js";
 import { encodePackedRow, spanPackedRow } from "../../src/online-store/packed-row.js";
 import { SlotTable } from "../../src/online-store/slot-table.js";
-import { RowBackedColumn } from "../../src/output-column.js";
+import { RowBackedColumn, sharedRowSpans } from "../../src/output-column.js";
 
 const valueBytes = (x: number) => toBinary(ValueSchema, create(ValueSchema, { val: { case: "doubleVal", value: x } }));
 
@@ -185,5 +185,62 @@ describe("encodeOnlineResponse", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("copies values from rows that are spans of one reply buffer (the raw MGET path) as from materialized values", () => {
+    const cell = fc.option(fc.uint8Array({ maxLength: 200 }), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.option(fc.array(cell, { minLength: 4, maxLength: 4 })), { maxLength: 8 }),
+        (features, stored) => {
+          const hashes = [11, 22, 33, 44].slice(0, features);
+          // The rows back to back in one buffer, after some unrelated bytes, as in an MGET reply.
+          const packed = stored.map((cells, j) =>
+            cells === null ? undefined : encodePackedRow(1_000 + j, hashes, cells),
+          );
+          const reply = Buffer.concat([Buffer.from("*9\r\n"), ...packed.filter((p) => p !== undefined)]);
+          const spans = new Int32Array(stored.length * 2 * features).fill(-1);
+          let at = 4;
+          const rows = packed.map((bytes, j) => {
+            if (bytes === undefined) return undefined;
+            const base = j * 2 * features;
+            const time = spanPackedRow(reply, new SlotTable(hashes), spans, base, at, at + bytes.length);
+            at += bytes.length;
+            return new PackedOnlineRow(reply, time, spans, base, features);
+          });
+          const shared = sharedRowSpans(rows);
+          expect(shared === undefined).toBe(rows.every((row) => row === undefined));
+          const columns = hashes.map(
+            (_, f) =>
+              new RowBackedColumn(
+                `f${f}`,
+                { rows, feature: f, shared },
+                rows.map(() => FieldStatus.PRESENT),
+                rows.map((row) => row?.eventTimeMs ?? 0),
+              ),
+          );
+          const materialized = columns.map((c) => ({
+            name: c.name,
+            values: c.values,
+            statuses: c.statuses,
+            timestampsMs: c.timestampsMs,
+          }));
+          expect(Buffer.from(encodeOnlineResponse(columns))).toEqual(Buffer.from(referenceEncode(materialized)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads rows as shared spans only when they share one source and one span array", () => {
+    const spans = new Int32Array(4).fill(-1);
+    const source = Buffer.alloc(4);
+    const a = new PackedOnlineRow(source, 1, spans, 0, 1);
+    const b = new PackedOnlineRow(source, 1, spans, 2, 1);
+    expect(sharedRowSpans([a, undefined, b])?.rowBase).toEqual(Int32Array.from([0, -1, 2]));
+    expect(sharedRowSpans([a, new PackedOnlineRow(Buffer.alloc(4), 1, spans, 2, 1)])).toBeUndefined();
+    expect(sharedRowSpans([a, new PackedOnlineRow(source, 1, new Int32Array(4), 2, 1)])).toBeUndefined();
+    expect(sharedRowSpans([a, { eventTimeMs: 1, values: [] }])).toBeUndefined();
   });
 });

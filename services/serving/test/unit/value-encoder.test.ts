@@ -26,4 +26,16 @@ describe("encodeValueBytes", () => {
     );
     expect(encodeValueBytes(create(ValueSchema))).toHaveLength(0);
   });
+
+  it("writes small and boundary integers (the number fast path) as toBinary does", () => {
+    const edges = [0n, 1n, 127n, 128n, 16_383n, 16_384n, 2n ** 31n, 2n ** 35n, 2n ** 53n - 1n, 2n ** 53n, -1n];
+    const small = fc.oneof(fc.constantFrom(...edges), fc.bigInt({ min: 0n, max: 2n ** 53n + 10n }));
+    fc.assert(
+      fc.property(small, fc.constantFrom("int64Val" as const, "unixTimestampVal" as const), (value, kind) => {
+        const message = create(ValueSchema, { val: { case: kind, value } });
+        expect(Buffer.from(encodeValueBytes(message))).toEqual(Buffer.from(toBinary(ValueSchema, message)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
