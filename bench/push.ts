@@ -2,7 +2,13 @@
 // with a Redis online store, in batches of 1 and 100 rows of 10 features, beside a raw pipelined Redis
 // write of the same rows in the same run: Larder's own keys and packed rows (read back after the push)
 // SET again with ioredis, one pipeline per push-sized batch, as many in flight as the push client has.
-// The FeatureServer runs pinned to core 0, the push client and the raw writer on core 1.
+// The FeatureServer runs pinned to core 0, the push client and the raw writer on core 1. The server's CPU
+// time per pushed row (from /proc, user + system) is printed too: it survives a busy machine.
+// Environment: LARDER_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the FeatureServer there (on exit);
+// LARDER_BENCH_PUSH_BASELINE=<module exporting mountPush> runs a second FeatureServer mounting that
+// push implementation (e.g. a copy of services/push/src from before a change) and alternates the two
+// on every shape, for an A/B in the same run; LARDER_BENCH_PUSH_SCALE=<fraction> sends that fraction of
+// the requests (shorter runs on a busy machine; the CPU per row needs fewer).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -20,7 +26,16 @@ import { openRegistry } from "@larder/registry";
 import { Entity, FeatureStore, FeatureView, Field, FileSource, PushSource, ValueType, types } from "@larder/sdk";
 import { createFeatureServer, createOnlineStore } from "@larder/serving";
 import { Redis } from "ioredis";
-import { killAllNow, nodeScript, pinningAvailable, runToEnd, startServer, stopAll } from "./bench-process.js";
+import {
+  killAllNow,
+  nodeScript,
+  pinningAvailable,
+  processCpuMs,
+  runToEnd,
+  startServer,
+  stopAll,
+  type Server,
+} from "./bench-process.js";
 
 const REDIS_HOST = "127.0.0.1";
 const REDIS_PORT = 6379;
@@ -92,8 +107,12 @@ async function writeBatchSource(path: string): Promise<void> {
 
 // ---- children ----
 
-/** The FeatureServer with push mounted, as `larder serve` builds it; prints `PORT <n>`. */
-async function childServer(project: string, repoPath: string): Promise<void> {
+/** The FeatureServer with push mounted, as `larder serve` builds it (or `mountModule`'s mountPush); prints `PORT <n>`. */
+async function childServer(project: string, repoPath: string, mountModule: string): Promise<void> {
+  const mount =
+    mountModule === ""
+      ? mountPush
+      : ((await import(pathToFileURL(mountModule).href)) as { mountPush: typeof mountPush }).mountPush;
   const config = benchConfig(project, repoPath);
   const registry = await openRegistry(config.registry);
   const online = createOnlineStore(config.onlineStore);
@@ -108,7 +127,7 @@ async function childServer(project: string, repoPath: string): Promise<void> {
     transformTimeoutMs: config.featureServer.transformationTimeoutMs,
     logger: silentLogger(),
   });
-  await mountPush(server, {
+  await mount(server, {
     project,
     registry: { api: registry, pollIntervalMs },
     online,
@@ -158,6 +177,11 @@ interface LoadResult {
   readonly errors: number;
   readonly firstError: string | undefined;
   readonly rowsWrittenOnline: number;
+}
+
+/** One load against one server, with the server's CPU time over it. */
+interface Measured extends LoadResult {
+  readonly serverCpuMs: number;
 }
 
 /** Sends every request with `inFlight` calls outstanding; counts rows acknowledged and written online. */
@@ -249,6 +273,20 @@ const fmt = (x: number, digits = 0): string =>
     ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "—";
 
+/** Node flags of the FeatureServer child: `LARDER_BENCH_CPU_PROF=<dir>` profiles it (written on exit). */
+function serverNodeFlags(): string[] {
+  const dir = process.env.LARDER_BENCH_CPU_PROF;
+  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+}
+
+/** Runs one load child against `server`, reading the server's CPU time before and after. */
+async function measured(server: Server, args: string[]): Promise<Measured> {
+  const pid = server.child.pid ?? -1;
+  const before = processCpuMs(pid) ?? Number.NaN;
+  const result = await onCore1(args);
+  return { ...result, serverCpuMs: (processCpuMs(pid) ?? Number.NaN) - before };
+}
+
 async function onCore1(args: string[]): Promise<LoadResult> {
   const run = await runToEnd(1, process.execPath, nodeScript("bench/push.ts", args), 600_000);
   const line = run.stdout.trim().split("\n").pop() ?? "";
@@ -300,15 +338,34 @@ export async function runPushBenchmark(): Promise<number> {
     await writeBatchSource(join(repoPath, "data/push.parquet"));
     store = await FeatureStore.open({ config: benchConfig(project, repoPath), repoPath });
     await store.apply(definitions());
-    const server = await startServer(0, process.execPath, nodeScript("bench/push.ts", ["server", project, repoPath]));
-    const results: Array<{ shape: Shape; larder: LoadResult; raw: LoadResult }> = [];
+    const baselineModule = process.env.LARDER_BENCH_PUSH_BASELINE ?? "";
+    const scale = Number(process.env.LARDER_BENCH_PUSH_SCALE ?? "1") || 1;
+    const start = (mountModule: string): Promise<Server> =>
+      startServer(
+        0,
+        process.execPath,
+        nodeScript("bench/push.ts", ["server", project, repoPath, mountModule], serverNodeFlags()),
+      );
+    const servers: Array<{ label: string; server: Server }> = [{ label: "Larder", server: await start("") }];
+    if (baselineModule !== "") servers.push({ label: "baseline", server: await start(baselineModule) });
+    const results: Array<{ shape: Shape; label: string; larder: Measured; raw: LoadResult }> = [];
     let t0 = Date.UTC(2025, 0, 1);
     try {
       for (const shape of SHAPES) {
-        const args = [String(shape.batch), String(shape.requests), String(shape.inFlight)];
-        const larder = await onCore1(["load", String(server.port), ...args, String(t0)]);
-        t0 += shape.batch * shape.requests + 1_000;
-        // What landed: the view's keys and the newest event time stored (packed row: 8-byte big-endian ms first).
+        const requests = Math.max(shape.inFlight, Math.round(shape.requests * scale));
+        const args = [String(shape.batch), String(requests), String(shape.inFlight)];
+        // With a baseline: baseline, Larder, baseline, Larder (each shape alternated, twice).
+        const order = servers.length === 1 ? servers : [servers[1]!, servers[0]!, servers[1]!, servers[0]!];
+        const runs: Array<{ label: string; larder: Measured }> = [];
+        for (const { label, server } of order) {
+          const larder = await measured(server, ["load", String(server.port), ...args, String(t0)]);
+          t0 += shape.batch * requests + 1_000;
+          runs.push({ label, larder });
+          console.log(
+            `batch ${shape.batch}: ${label} ${fmt((larder.rows / larder.ms) * 1000)} rows/s, ` +
+              `${fmt((larder.serverCpuMs * 1000) / larder.rows, 1)} server CPU µs per row`,
+          );
+        }
         let keys = 0;
         let cursor = "0";
         do {
@@ -318,32 +375,33 @@ export async function runPushBenchmark(): Promise<number> {
         } while (cursor !== "0");
         console.log(`batch ${shape.batch}: ${fmt(keys)} keys of the view in Redis after the pushes`);
         const raw = await onCore1(["raw", project, ...args]);
-        results.push({ shape, larder, raw });
-        console.log(
-          `batch ${shape.batch}: Larder ${fmt((larder.rows / larder.ms) * 1000)} rows/s, ` +
-            `raw ${fmt((raw.rows / raw.ms) * 1000)} rows/s`,
-        );
+        console.log(`batch ${shape.batch}: raw ${fmt((raw.rows / raw.ms) * 1000)} rows/s`);
+        for (const run of runs) results.push({ shape, ...run, raw });
       }
     } finally {
-      await server.stop();
+      for (const { server } of servers) await server.stop();
     }
     console.log("");
     const header = [
       "rows per push",
       "calls in flight",
-      "Larder rows/s",
-      "Larder pushes/s",
+      "server",
+      "rows/s",
+      "pushes/s",
+      "server CPU µs/row",
       "raw Redis rows/s",
       "ratio",
     ];
-    const lines = results.map(({ shape, larder, raw }) => {
+    const lines = results.map(({ shape, label, larder, raw }) => {
       const lr = (larder.rows / larder.ms) * 1000;
       const rr = (raw.rows / raw.ms) * 1000;
       return [
         String(shape.batch),
         String(shape.inFlight),
+        label,
         fmt(lr),
         fmt(lr / shape.batch),
+        fmt((larder.serverCpuMs * 1000) / larder.rows, 1),
         fmt(rr),
         `${fmt(lr / rr, 2)}×`,
       ];
@@ -355,10 +413,9 @@ export async function runPushBenchmark(): Promise<number> {
       [render(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...lines.map(render)].join("\n"),
     );
     let failed = false;
-    for (const { shape, larder } of results) {
-      // The warm-up push is repeated in the run with the same event time, so its rows may be refused as not newer.
+    for (const { shape, label, larder } of results) {
       console.log(
-        `batch ${shape.batch}: ${larder.errors} failed pushes${larder.errors > 0 ? ` (first: ${larder.firstError ?? "-"})` : ""}; ` +
+        `batch ${shape.batch} (${label}): ${larder.errors} failed pushes${larder.errors > 0 ? ` (first: ${larder.firstError ?? "-"})` : ""}; ` +
           `${fmt(larder.rowsWrittenOnline)} of ${fmt(larder.rows)} rows acknowledged as written online`,
       );
       if (larder.errors > 0) failed = true;
@@ -373,7 +430,7 @@ export async function runPushBenchmark(): Promise<number> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const [mode, ...args] = process.argv.slice(2);
   const n = (i: number): number => Number(args[i]);
-  if (mode === "server") await childServer(args[0] ?? "", args[1] ?? "");
+  if (mode === "server") await childServer(args[0] ?? "", args[1] ?? "", args[2] ?? "");
   else if (mode === "load") await childLoad(n(0), n(1), n(2), n(3), n(4));
   else if (mode === "raw") await childRaw(args[0] ?? "", n(1), n(2), n(3));
 }

@@ -1,9 +1,21 @@
-import { InvalidArgumentError, coerceJsonToValue, coerceValueToType, parseTimestamp } from "@larder/core";
-import type { RepeatedValue, Value, ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
+import {
+  InvalidArgumentError,
+  coerceJsonToValue,
+  coerceValueToType,
+  parseTimestamp,
+  valueTypeOf,
+  type ParsedTimestamp,
+} from "@larder/core";
+import { ValueType, type RepeatedValue, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
+import { encodeValueBytes } from "@larder/serving";
+import { valueBytesOf } from "./push-request-decoder.js";
 
-/** One pushed column: typed Values (gRPC) or JSON values (REST, CLI). */
+/**
+ * One pushed column: typed Values (gRPC, with each Value's wire bytes when the hand decoder read the
+ * request) or JSON values (REST, CLI).
+ */
 type InputColumn =
-  | { readonly kind: "values"; readonly values: readonly Value[] }
+  | { readonly kind: "values"; readonly values: readonly Value[]; readonly bytes: readonly Uint8Array[] | undefined }
   | { readonly kind: "json"; readonly values: readonly unknown[] };
 
 /** Columnar pushed rows, every column the same length; cells are coerced to a type on read. */
@@ -18,7 +30,9 @@ export class InputTable {
   /** From gRPC `map<string, RepeatedValue>`. */
   static fromValues(columns: Readonly<Record<string, RepeatedValue>>): InputTable {
     const map = new Map<string, InputColumn>();
-    for (const [name, repeated] of Object.entries(columns)) map.set(name, { kind: "values", values: repeated.val });
+    for (const [name, repeated] of Object.entries(columns)) {
+      map.set(name, { kind: "values", values: repeated.val, bytes: valueBytesOf(repeated) });
+    }
     return new InputTable(checkLengths(map, "columns"), map, "columns");
   }
 
@@ -50,15 +64,36 @@ export class InputTable {
   /** The cell as a Value of `type`. @throws InvalidArgumentError naming column and row. */
   value(column: string, row: number, type: ValueType): Value {
     const col = this.require(column);
-    const where = this.where(column, row);
-    if (col.kind === "values") return coerceValueToType(col.values[row]!, type, where);
-    return coerceJsonToValue(col.values[row] ?? null, type, where);
+    if (col.kind === "values") {
+      const value = col.values[row]!;
+      // The cases coerceValueToType returns the cell itself for, without building the cell's location.
+      const from = valueTypeOf(value);
+      if (
+        from === type ||
+        type === ValueType.UNSPECIFIED ||
+        from === ValueType.UNSPECIFIED ||
+        from === ValueType.NULL
+      ) {
+        return value;
+      }
+      return coerceValueToType(value, type, this.where(column, row));
+    }
+    return coerceJsonToValue(col.values[row] ?? null, type, this.where(column, row));
+  }
+
+  /**
+   * Serialized `value`, the cell of `column` at `row` coerced by value(): the request's own bytes for
+   * the cell when it needed no coercion and the decoder kept them, else encoded.
+   */
+  bytes(column: string, row: number, value: Value): Uint8Array {
+    const col = this.columns.get(column);
+    if (col?.kind === "values" && col.bytes !== undefined && col.values[row] === value) return col.bytes[row]!;
+    return encodeValueBytes(value);
   }
 
   /** The cell as an instant in epoch milliseconds. @throws InvalidArgumentError for a null or unparsable cell. */
   timeMs(column: string, row: number): number {
     const col = this.require(column);
-    const where = this.where(column, row);
     let raw: unknown = col.values[row];
     if (col.kind === "values") {
       const v = (raw as Value).val;
@@ -69,9 +104,17 @@ export class InputTable {
             ? null
             : v.value;
     }
-    if (raw === null || raw === undefined) throw new InvalidArgumentError(`${where}: a timestamp is required`);
-    const { seconds, nanos } = parseTimestamp(raw, where);
-    return Number(seconds) * 1000 + Math.floor(nanos / 1e6);
+    if (raw === null || raw === undefined) {
+      throw new InvalidArgumentError(`${this.where(column, row)}: a timestamp is required`);
+    }
+    let parsed: ParsedTimestamp;
+    try {
+      parsed = parseTimestamp(raw, "");
+    } catch {
+      // Parsed again only to throw the message naming the cell (its location is built for errors only).
+      parsed = parseTimestamp(raw, this.where(column, row));
+    }
+    return Number(parsed.seconds) * 1000 + Math.floor(parsed.nanos / 1e6);
   }
 
   /** True when the cell is absent or null. */

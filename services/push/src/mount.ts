@@ -13,6 +13,7 @@ import { SnapshotCache, type RegistryApi } from "@larder/registry";
 import type { OnlineStore } from "@larder/serving";
 import { OfflineBatcher } from "./offline-batcher.js";
 import { PUSH_DOCS } from "./push-docs.js";
+import { decodePushRequest } from "./push-request-decoder.js";
 import { pushRestRoutes } from "./push-rest-routes.js";
 import { createPushService } from "./push-service.js";
 import { Pusher } from "./pusher.js";
@@ -82,7 +83,9 @@ export async function mountPush(server: LarderServer, deps: MountPushDeps): Prom
   });
   const authz = deps.auth === undefined ? undefined : new Authorizer({ auth: deps.auth });
   const guard = authz?.enforcing === true ? { authz, project: deps.project, registry } : undefined;
-  server.addService(PushService, createPushService(pusher, guard));
+  server.addService(PushService, createPushService(pusher, guard), [], {
+    requestDecoders: { push: decodePushRequest },
+  });
   for (const route of pushRestRoutes(pusher, guard)) server.addRoute(route);
   for (const doc of PUSH_DOCS) server.describeRoute(doc);
   if (batcher !== undefined) server.onClose(() => batcher.close());

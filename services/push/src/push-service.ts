@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { InvalidArgumentError, kPrincipal, type PermissionGuard } from "@larder/core";
+import { EncodedMessage, InvalidArgumentError, kPrincipal, type PermissionGuard } from "@larder/core";
 import {
   PushMode,
   PushResponseSchema,
@@ -9,6 +9,7 @@ import {
 } from "@larder/gen/es/larder/push/v1/push_service_pb";
 import { InputTable } from "./input-table.js";
 import { authorizeOnlineWrite, authorizePush } from "./push-permission.js";
+import { encodePushResponse } from "./push-response-encoder.js";
 import type { Pusher, PushTo } from "./pusher.js";
 
 const MODES: Readonly<Record<number, PushTo>> = {
@@ -17,6 +18,18 @@ const MODES: Readonly<Record<number, PushTo>> = {
   [PushMode.OFFLINE]: "offline",
   [PushMode.ONLINE_AND_OFFLINE]: "online_and_offline",
 };
+
+/**
+ * Whether to run write_to_online_store transformations: yes unless skip_transform_on_write is set, as
+ * Feast defaults transform_on_write to true. transform_on_write (proto3, no presence) stays readable for
+ * clients that set it, but only skip_transform_on_write can say no; both set is a contradiction.
+ */
+export function transformFlag(request: { transformOnWrite: boolean; skipTransformOnWrite: boolean }): boolean {
+  if (request.transformOnWrite && request.skipTransformOnWrite) {
+    throw new InvalidArgumentError("transform_on_write and skip_transform_on_write: set at most one of them");
+  }
+  return !request.skipTransformOnWrite;
+}
 
 function modeOf(mode: PushMode): PushTo {
   const to = MODES[mode];
@@ -37,9 +50,11 @@ export function createPushService(pusher: Pusher, guard?: PermissionGuard): Part
         pushSourceName: request.pushSourceName,
         table: InputTable.fromValues(request.columns),
         to,
-        transformOnWrite: request.transformOnWrite,
+        transformOnWrite: transformFlag(request),
         idempotencyKey: request.idempotencyKey,
       });
+      // Over gRPC the response is encoded here (no message built and reflected over per call).
+      if (context.protocolName === "grpc") return new EncodedMessage(encodePushResponse(result)) as never;
       const init: MessageInitShape<typeof PushResponseSchema> = {
         rows: BigInt(result.rows),
         featureViews: [...result.featureViews],
@@ -56,7 +71,7 @@ export function createPushService(pusher: Pusher, guard?: PermissionGuard): Part
       const written = await pusher.writeToOnlineStore(
         request.featureViewName,
         InputTable.fromValues(request.columns),
-        request.transformOnWrite,
+        transformFlag(request),
       );
       return create(WriteToOnlineStoreResponseSchema, { rowsWritten: BigInt(written) });
     },

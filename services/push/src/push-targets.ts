@@ -3,8 +3,8 @@ import type { DataSource } from "@larder/gen/es/larder/core/v1/data_source_pb";
 import type { FeatureView } from "@larder/gen/es/larder/core/v1/feature_view_pb";
 import type { OnDemandFeatureView } from "@larder/gen/es/larder/core/v1/on_demand_feature_view_pb";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
-import type { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
-import type { OnlineView } from "@larder/serving";
+import type { Value, ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
+import { createEntityKeyEncoder, type OnlineView } from "@larder/serving";
 
 export interface Column {
   readonly name: string;
@@ -20,8 +20,12 @@ export interface TargetView {
   readonly features: readonly Column[];
   /** The batch source offline appends go to (the push source's). */
   readonly batchSource: DataSource | undefined;
+  /** The batch source's field_mapping reversed: name → the df columns mapped to it. */
+  readonly mappedFrom: ReadonlyMap<string, readonly string[]>;
   readonly timestampField: string;
   readonly createdField: string;
+  /** Serializes this view's join-key Values (sorted by name) into its entity key; made once per target. */
+  readonly encodeKey: (keys: readonly Value[]) => Uint8Array;
 }
 
 /** Thrown for an unknown push source; REST answers it with Feast's 422. */
@@ -33,12 +37,23 @@ export class PushSourceNotFoundError extends NotFoundError {
 
 const byName = (a: Column, b: Column): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+const NONE: readonly string[] = [];
+
 /** The df column holding `name`: its source column under field_mapping when that column was sent, else `name`. */
-export function inputColumnOf(source: DataSource | undefined, name: string, has: (column: string) => boolean): string {
-  for (const [column, mapped] of Object.entries(source?.fieldMapping ?? {})) {
-    if (mapped === name && has(column)) return column;
-  }
+export function inputColumnOf(target: TargetView, name: string, has: (column: string) => boolean): string {
+  for (const column of target.mappedFrom.get(name) ?? NONE) if (has(column)) return column;
   return name;
+}
+
+/** field_mapping reversed: each mapped name's source columns, in mapping order (resolved once per target). */
+function reverseMapping(source: DataSource | undefined): Map<string, string[]> {
+  const reversed = new Map<string, string[]>();
+  for (const [column, mapped] of Object.entries(source?.fieldMapping ?? {})) {
+    const columns = reversed.get(mapped);
+    if (columns === undefined) reversed.set(mapped, [column]);
+    else columns.push(column);
+  }
+  return reversed;
 }
 
 function targetOf(project: string, view: FeatureView, batchSource: DataSource | undefined): TargetView {
@@ -46,14 +61,22 @@ function targetOf(project: string, view: FeatureView, batchSource: DataSource | 
   const joinKeys = spec.entityColumns.map((c) => ({ name: c.name, type: c.valueType })).sort(byName);
   const features = spec.features.map((f) => ({ name: f.name, type: f.valueType }));
   const source = batchSource ?? spec.batchSource;
+  let encoder: ((keys: readonly Value[]) => Uint8Array) | undefined;
   return {
     name: spec.name,
     online: { project, name: spec.name, joinKeys: joinKeys.map((k) => k.name), features: features.map((f) => f.name) },
     joinKeys,
     features,
     batchSource: source,
+    mappedFrom: reverseMapping(source),
     timestampField: source?.timestampField || "event_timestamp",
     createdField: source?.createdTimestampColumn ?? "",
+    // Made on first use: a view whose keys cannot be encoded fails the push that writes rows, as before.
+    encodeKey: (keys) =>
+      (encoder ??= createEntityKeyEncoder(
+        joinKeys.map((k) => k.name),
+        joinKeys.map((k) => k.type),
+      ))(keys),
   };
 }
 

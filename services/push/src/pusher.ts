@@ -10,11 +10,12 @@ import {
 import type { DataSource } from "@larder/gen/es/larder/core/v1/data_source_pb";
 import type { Registry } from "@larder/gen/es/larder/core/v1/registry_pb";
 import type { ColumnBatch, OfflineStore } from "@larder/materialization";
-import type { OnlineStore } from "@larder/serving";
+import type { OnlineStore, OnlineView, OnlineWriteRow } from "@larder/serving";
 import { encodeRows, type EncodedView } from "./encode-rows.js";
 import type { InputTable } from "./input-table.js";
 import type { OfflineBatcher } from "./offline-batcher.js";
-import { pushTargets, transformsOnWrite, writeTarget } from "./push-targets.js";
+import { PushPlans } from "./push-plan.js";
+import { writeTarget } from "./push-targets.js";
 import { TransformRunners, transformOnWrite } from "./transform-on-write.js";
 
 export type PushTo = "online" | "offline" | "online_and_offline";
@@ -76,12 +77,14 @@ function failure(error: unknown, what: string): LarderError {
 /** Writes pushed rows to the online and offline stores: validates everything first, acknowledges after both are durable. */
 export class Pusher {
   private readonly runners: TransformRunners;
+  private readonly plans: PushPlans;
   private readonly remembered = new Map<string, Promise<PushResult>>();
   /** Tail of the appends per batch source: appends to one source run one at a time (no race on dedup or files). */
   private readonly appendTails = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: PusherDeps) {
     this.runners = new TransformRunners(deps.transformTimeoutMs);
+    this.plans = new PushPlans(deps.project);
   }
 
   push(input: PushInput): Promise<PushResult> {
@@ -98,48 +101,51 @@ export class Pusher {
   }
 
   private async pushOnce(input: PushInput): Promise<PushResult> {
-    const registry = this.deps.registry();
-    const targets = pushTargets(registry, this.deps.project, input.pushSourceName);
+    const plan = this.plans.get(this.deps.registry(), input.pushSourceName);
     this.deps.telemetry?.notePush(input.pushSourceName, input.to);
     const online = input.to !== "offline";
     const offline = input.to !== "online";
-    const empty: PushResult = {
-      rows: 0,
-      featureViews: targets.map((t) => t.name),
-      rowsWrittenOnline: 0,
-      rowsWrittenOffline: 0,
-      perView: {},
-      queuedOffline: false,
-    };
-    if (input.table.rowCount === 0) return empty;
+    if (input.table.rowCount === 0) {
+      return {
+        rows: 0,
+        featureViews: plan.viewNames,
+        rowsWrittenOnline: 0,
+        rowsWrittenOffline: 0,
+        perView: {},
+        queuedOffline: false,
+      };
+    }
     const onlineStore = online ? this.requireOnline() : undefined;
     const offlineStore = offline ? this.requireOffline() : undefined;
-    // Validate and encode every view before writing anything.
-    const encoded = new Map<string, EncodedView>(targets.map((t) => [t.name, encodeRows(input.table, t)]));
-    const transforms =
-      online && input.transformOnWrite
-        ? transformsOnWrite(registry, this.deps.project, [...encoded.keys()]).map((odfv) =>
-            transformOnWrite(this.deps.project, odfv, this.runners.get(odfv), input.table, encoded),
-          )
-        : [];
+    const transform = online && input.transformOnWrite && plan.transforms.length > 0;
+    // Validate and encode every view before writing anything; build only what the stores written need.
+    const encoded = new Map<string, EncodedView>();
+    for (const target of plan.targets) {
+      const needs = { online, offline, values: transform && plan.transformInputs.has(target.name) };
+      encoded.set(target.name, encodeRows(input.table, target, needs));
+    }
+    const transforms = transform
+      ? plan.transforms.map((odfv) =>
+          transformOnWrite(this.deps.project, odfv, this.runners.get(odfv), input.table, encoded),
+        )
+      : [];
     const perView: Record<string, number> = {};
     let rowsWrittenOnline = 0;
     let rowsWrittenOffline = 0;
     let queuedOffline = false;
     const tasks: Promise<void>[] = [];
     if (onlineStore !== undefined) {
-      const writes = [
-        ...[...encoded.values()].map((e) => ({ view: e.target.online, rows: e.online })),
-        ...transforms.map((t) => ({ view: t.view, rows: t.rows })),
-      ];
+      const writes: Promise<void>[] = [];
+      const write = async (view: OnlineView, rows: readonly OnlineWriteRow[]): Promise<void> => {
+        const { written } = await onlineStore.write(view, rows);
+        perView[view.name] = written;
+        rowsWrittenOnline += written;
+      };
+      for (const e of encoded.values()) writes.push(write(e.target.online, e.online));
+      for (const t of transforms) writes.push(write(t.view, t.rows));
+      const all = writes.length === 1 ? writes[0]! : Promise.all(writes);
       tasks.push(
-        Promise.all(
-          writes.map(async (w) => {
-            const { written } = await onlineStore.write(w.view, w.rows);
-            perView[w.view.name] = written;
-            rowsWrittenOnline += written;
-          }),
-        ).then(
+        all.then(
           () => undefined,
           (error: unknown) => Promise.reject(failure(error, "The online write")),
         ),
@@ -162,12 +168,15 @@ export class Pusher {
         );
       }
     }
-    const settled = await Promise.allSettled(tasks);
-    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (rejected !== undefined) throw rejected.reason;
+    if (tasks.length === 1) await tasks[0];
+    else {
+      const settled = await Promise.allSettled(tasks);
+      const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (rejected !== undefined) throw rejected.reason;
+    }
     return {
       rows: input.table.rowCount,
-      featureViews: [...encoded.keys()],
+      featureViews: plan.viewNames,
       rowsWrittenOnline,
       rowsWrittenOffline,
       perView,
@@ -182,7 +191,7 @@ export class Pusher {
     const store = this.requireOnline();
     if (table.rowCount === 0) return 0;
     if ("view" in target) {
-      const encoded = encodeRows(table, target.view);
+      const encoded = encodeRows(table, target.view, { online: true, offline: false, values: false });
       try {
         return (await store.write(target.view.online, encoded.online)).written;
       } catch (error) {
@@ -206,7 +215,8 @@ export class Pusher {
             : undefined;
       if (name === undefined || sources.has(name)) continue;
       const view = writeTarget(registry, this.deps.project, name);
-      if ("view" in view) sources.set(name, encodeRows(table, view.view));
+      if ("view" in view)
+        sources.set(name, encodeRows(table, view.view, { online: false, offline: false, values: true }));
     }
     const rows = transformOnWrite(this.deps.project, odfv, this.runners.get(odfv), table, sources);
     try {

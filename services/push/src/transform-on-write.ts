@@ -1,8 +1,13 @@
-import { toBinary } from "@bufbuild/protobuf";
 import { FailedPreconditionError, coerceJsonToValue, valueToJson } from "@larder/core";
 import type { OnDemandFeatureView } from "@larder/gen/es/larder/core/v1/on_demand_feature_view_pb";
-import { ValueSchema, type Value, type ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
-import { TransformRunner, createEntityKeyEncoder, type OnlineView, type OnlineWriteRow } from "@larder/serving";
+import type { Value, ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
+import {
+  TransformRunner,
+  createEntityKeyEncoder,
+  encodeValueBytes,
+  type OnlineView,
+  type OnlineWriteRow,
+} from "@larder/serving";
 import type { EncodedView } from "./encode-rows.js";
 import type { InputTable } from "./input-table.js";
 import type { Column } from "./push-targets.js";
@@ -43,6 +48,8 @@ export function transformOnWrite(
   const spec = odfv.spec!;
   const inputs: Record<string, unknown[]> = {};
   const keys = new Map<string, ValueType>();
+  /** Coerced join-key Values of the encoded views, reused as the output rows' keys when the types agree. */
+  const keyValues = new Map<string, { type: ValueType; values: readonly Value[] }>();
   let eventTimes: number[] = [];
   const json = (values: readonly Value[]): unknown[] => values.map((v) => valueToJson(v));
   for (const source of Object.values(spec.sources)) {
@@ -66,7 +73,9 @@ export function transformOnWrite(
         : view.target.features.map((f) => f.name);
     for (const key of view.target.joinKeys) {
       keys.set(key.name, key.type);
-      inputs[key.name] = json(view.values.get(key.name) ?? []);
+      const values = view.values.get(key.name) ?? [];
+      keyValues.set(key.name, { type: key.type, values });
+      inputs[key.name] = json(values);
     }
     for (const name of wanted) inputs[name] = json(view.values.get(name) ?? []);
   }
@@ -81,21 +90,24 @@ export function transformOnWrite(
   );
   const rows: OnlineWriteRow[] = [];
   for (let row = 0; row < table.rowCount; row++) {
-    const keyValues = keyColumns.map((k) =>
-      coerceJsonToValue(inputs[k.name]?.[row] ?? null, k.type, `${k.name}[${row}]`),
-    );
+    const rowKeys = keyColumns.map((k) => {
+      const known = keyValues.get(k.name);
+      const value = known?.type === k.type ? known.values[row] : undefined;
+      if (value !== undefined) return value;
+      return coerceJsonToValue(inputs[k.name]?.[row] ?? null, k.type, `${k.name}[${row}]`);
+    });
     const values = spec.features.map((f) => {
       const column = result[f.name];
       const raw = Array.isArray(column) ? column[row] : undefined;
       try {
-        return toBinary(ValueSchema, coerceJsonToValue(raw ?? null, f.valueType, `${spec.name}.${f.name}[${row}]`));
+        return encodeValueBytes(coerceJsonToValue(raw ?? null, f.valueType, `${spec.name}.${f.name}[${row}]`));
       } catch (error) {
         throw new FailedPreconditionError(
           `on demand feature view output ${error instanceof Error ? error.message : String(error)}`,
         );
       }
     });
-    rows.push({ entityKey: encodeKey(keyValues), eventTimeMs: eventTimes[row] ?? Date.now(), values });
+    rows.push({ entityKey: encodeKey(rowKeys), eventTimeMs: eventTimes[row] ?? Date.now(), values });
   }
   return {
     view: {

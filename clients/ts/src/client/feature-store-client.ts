@@ -32,7 +32,7 @@ export interface PushInput extends CallSettings {
   readonly rows: RowsInput;
   /** @default "online" */
   readonly to?: PushTo;
-  /** Run on-demand views marked writeToOnlineStore. @default false */
+  /** Run on-demand views marked writeToOnlineStore; false skips them (sent as skip_transform_on_write). @default true, as Feast */
   readonly transformOnWrite?: boolean;
   /**
    * Types for plain JS values per column. A JS number is sent as INT64 (integers) or DOUBLE, and
@@ -61,6 +61,7 @@ export interface WriteToOnlineStoreInput extends CallSettings {
   readonly rows: RowsInput;
   /** Types for plain JS values per column (see PushInput.columnTypes). */
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
+  /** Run the on-demand view's transformation; false skips it (sent as skip_transform_on_write). @default true, as Feast */
   readonly transformOnWrite?: boolean;
 }
 
@@ -134,7 +135,9 @@ export class FeatureStoreClient {
         columns: toColumns(input.rows, "rows", input.columnTypes),
         to: PUSH_MODE[input.to ?? "online"],
         allowRegistryCache: true,
-        transformOnWrite: input.transformOnWrite === true,
+        // Both fields: a server from before skip_transform_on_write still reads transform_on_write.
+        transformOnWrite: input.transformOnWrite !== false,
+        skipTransformOnWrite: input.transformOnWrite === false,
         idempotencyKey,
       },
       settingsOf(input),
@@ -156,7 +159,9 @@ export class FeatureStoreClient {
         featureViewName: input.featureViewName,
         columns: toColumns(input.rows, "rows", input.columnTypes),
         allowRegistryCache: true,
-        transformOnWrite: input.transformOnWrite === true,
+        // Both fields: a server from before skip_transform_on_write still reads transform_on_write.
+        transformOnWrite: input.transformOnWrite !== false,
+        skipTransformOnWrite: input.transformOnWrite === false,
       },
       settingsOf(input),
       "none",

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file larder/push/v1/push_service.proto.
  */
 export const file_larder_push_v1_push_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFsYXJkZXIvcHVzaC92MS9wdXNoX3NlcnZpY2UucHJvdG8SDmxhcmRlci5wdXNoLnYxIqsCCgtQdXNoUmVxdWVzdBIYChBwdXNoX3NvdXJjZV9uYW1lGAEgASgJEjkKB2NvbHVtbnMYAiADKAsyKC5sYXJkZXIucHVzaC52MS5QdXNoUmVxdWVzdC5Db2x1bW5zRW50cnkSJAoCdG8YAyABKA4yGC5sYXJkZXIucHVzaC52MS5QdXNoTW9kZRIcChRhbGxvd19yZWdpc3RyeV9jYWNoZRgEIAEoCBIaChJ0cmFuc2Zvcm1fb25fd3JpdGUYBSABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAYgASgJGk4KDENvbHVtbnNFbnRyeRILCgNrZXkYASABKAkSLQoFdmFsdWUYAiABKAsyHi5sYXJkZXIudHlwZXMudjEuUmVwZWF0ZWRWYWx1ZToCOAEibgoMUHVzaFJlc3BvbnNlEgwKBHJvd3MYASABKAQSFQoNZmVhdHVyZV92aWV3cxgCIAMoCRIbChNyb3dzX3dyaXR0ZW5fb25saW5lGAMgASgEEhwKFHJvd3Nfd3JpdHRlbl9vZmZsaW5lGAQgASgEIokCChlXcml0ZVRvT25saW5lU3RvcmVSZXF1ZXN0EhkKEWZlYXR1cmVfdmlld19uYW1lGAEgASgJEkcKB2NvbHVtbnMYAiADKAsyNi5sYXJkZXIucHVzaC52MS5Xcml0ZVRvT25saW5lU3RvcmVSZXF1ZXN0LkNvbHVtbnNFbnRyeRIcChRhbGxvd19yZWdpc3RyeV9jYWNoZRgDIAEoCBIaChJ0cmFuc2Zvcm1fb25fd3JpdGUYBCABKAgaTgoMQ29sdW1uc0VudHJ5EgsKA2tleRgBIAEoCRItCgV2YWx1ZRgCIAEoCzIeLmxhcmRlci50eXBlcy52MS5SZXBlYXRlZFZhbHVlOgI4ASIyChpXcml0ZVRvT25saW5lU3RvcmVSZXNwb25zZRIUCgxyb3dzX3dyaXR0ZW4YASABKAQqdAoIUHVzaE1vZGUSGQoVUFVTSF9NT0RFX1VOU1BFQ0lGSUVEEAASFAoQUFVTSF9NT0RFX09OTElORRABEhUKEVBVU0hfTU9ERV9PRkZMSU5FEAISIAocUFVTSF9NT0RFX09OTElORV9BTkRfT0ZGTElORRADMr0BCgtQdXNoU2VydmljZRJBCgRQdXNoEhsubGFyZGVyLnB1c2gudjEuUHVzaFJlcXVlc3QaHC5sYXJkZXIucHVzaC52MS5QdXNoUmVzcG9uc2USawoSV3JpdGVUb09ubGluZVN0b3JlEikubGFyZGVyLnB1c2gudjEuV3JpdGVUb09ubGluZVN0b3JlUmVxdWVzdBoqLmxhcmRlci5wdXNoLnYxLldyaXRlVG9PbmxpbmVTdG9yZVJlc3BvbnNlYgZwcm90bzM", [file_larder_types_v1_value]);
+  fileDesc("CiFsYXJkZXIvcHVzaC92MS9wdXNoX3NlcnZpY2UucHJvdG8SDmxhcmRlci5wdXNoLnYxIswCCgtQdXNoUmVxdWVzdBIYChBwdXNoX3NvdXJjZV9uYW1lGAEgASgJEjkKB2NvbHVtbnMYAiADKAsyKC5sYXJkZXIucHVzaC52MS5QdXNoUmVxdWVzdC5Db2x1bW5zRW50cnkSJAoCdG8YAyABKA4yGC5sYXJkZXIucHVzaC52MS5QdXNoTW9kZRIcChRhbGxvd19yZWdpc3RyeV9jYWNoZRgEIAEoCBIaChJ0cmFuc2Zvcm1fb25fd3JpdGUYBSABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAYgASgJEh8KF3NraXBfdHJhbnNmb3JtX29uX3dyaXRlGAcgASgIGk4KDENvbHVtbnNFbnRyeRILCgNrZXkYASABKAkSLQoFdmFsdWUYAiABKAsyHi5sYXJkZXIudHlwZXMudjEuUmVwZWF0ZWRWYWx1ZToCOAEibgoMUHVzaFJlc3BvbnNlEgwKBHJvd3MYASABKAQSFQoNZmVhdHVyZV92aWV3cxgCIAMoCRIbChNyb3dzX3dyaXR0ZW5fb25saW5lGAMgASgEEhwKFHJvd3Nfd3JpdHRlbl9vZmZsaW5lGAQgASgEIqoCChlXcml0ZVRvT25saW5lU3RvcmVSZXF1ZXN0EhkKEWZlYXR1cmVfdmlld19uYW1lGAEgASgJEkcKB2NvbHVtbnMYAiADKAsyNi5sYXJkZXIucHVzaC52MS5Xcml0ZVRvT25saW5lU3RvcmVSZXF1ZXN0LkNvbHVtbnNFbnRyeRIcChRhbGxvd19yZWdpc3RyeV9jYWNoZRgDIAEoCBIaChJ0cmFuc2Zvcm1fb25fd3JpdGUYBCABKAgSHwoXc2tpcF90cmFuc2Zvcm1fb25fd3JpdGUYBSABKAgaTgoMQ29sdW1uc0VudHJ5EgsKA2tleRgBIAEoCRItCgV2YWx1ZRgCIAEoCzIeLmxhcmRlci50eXBlcy52MS5SZXBlYXRlZFZhbHVlOgI4ASIyChpXcml0ZVRvT25saW5lU3RvcmVSZXNwb25zZRIUCgxyb3dzX3dyaXR0ZW4YASABKAQqdAoIUHVzaE1vZGUSGQoVUFVTSF9NT0RFX1VOU1BFQ0lGSUVEEAASFAoQUFVTSF9NT0RFX09OTElORRABEhUKEVBVU0hfTU9ERV9PRkZMSU5FEAISIAocUFVTSF9NT0RFX09OTElORV9BTkRfT0ZGTElORRADMr0BCgtQdXNoU2VydmljZRJBCgRQdXNoEhsubGFyZGVyLnB1c2gudjEuUHVzaFJlcXVlc3QaHC5sYXJkZXIucHVzaC52MS5QdXNoUmVzcG9uc2USawoSV3JpdGVUb09ubGluZVN0b3JlEikubGFyZGVyLnB1c2gudjEuV3JpdGVUb09ubGluZVN0b3JlUmVxdWVzdBoqLmxhcmRlci5wdXNoLnYxLldyaXRlVG9PbmxpbmVTdG9yZVJlc3BvbnNlYgZwcm90bzM", [file_larder_types_v1_value]);
 
 /**
  * PushRequest carries columnar rows for a push source.
@@ -49,7 +49,9 @@ export type PushRequest = Message<"larder.push.v1.PushRequest"> & {
   allowRegistryCache: boolean;
 
   /**
-   * Run on-demand transformations that write to the online store.
+   * Kept for wire compatibility: true still asks for the on-demand transformations, but they run by
+   * default now (as Feast's push), so leaving it unset no longer skips them; use
+   * skip_transform_on_write for that. Setting both is INVALID_ARGUMENT.
    *
    * @generated from field: bool transform_on_write = 5;
    */
@@ -61,6 +63,14 @@ export type PushRequest = Message<"larder.push.v1.PushRequest"> & {
    * @generated from field: string idempotency_key = 6;
    */
   idempotencyKey: string;
+
+  /**
+   * Do not run the on-demand views marked write_to_online_store on the pushed rows (Feast's
+   * transform_on_write=False). Unset runs them, as Feast's push and REST /push do.
+   *
+   * @generated from field: bool skip_transform_on_write = 7;
+   */
+  skipTransformOnWrite: boolean;
 };
 
 /**
@@ -138,11 +148,20 @@ export type WriteToOnlineStoreRequest = Message<"larder.push.v1.WriteToOnlineSto
   allowRegistryCache: boolean;
 
   /**
-   * Run on-demand transformations that write to the online store.
+   * Kept for wire compatibility: true still asks for the transformation, which runs by default now (as
+   * Feast's write_to_online_store); use skip_transform_on_write to skip it. Setting both is INVALID_ARGUMENT.
    *
    * @generated from field: bool transform_on_write = 4;
    */
   transformOnWrite: boolean;
+
+  /**
+   * Do not run the on-demand view's transformation (Feast's transform_on_write=False): writing to an
+   * on-demand view then fails, since its features can only be computed. Unset runs it.
+   *
+   * @generated from field: bool skip_transform_on_write = 5;
+   */
+  skipTransformOnWrite: boolean;
 };
 
 /**

@@ -81,10 +81,19 @@ export interface PushRequest {
   to: PushMode;
   /** Allow a cached registry snapshot. */
   allowRegistryCache: boolean;
-  /** Run on-demand transformations that write to the online store. */
+  /**
+   * Kept for wire compatibility: true still asks for the on-demand transformations, but they run by
+   * default now (as Feast's push), so leaving it unset no longer skips them; use
+   * skip_transform_on_write for that. Setting both is INVALID_ARGUMENT.
+   */
   transformOnWrite: boolean;
   /** Client key making retries safe; a repeated key returns the first result. */
   idempotencyKey: string;
+  /**
+   * Do not run the on-demand views marked write_to_online_store on the pushed rows (Feast's
+   * transform_on_write=False). Unset runs them, as Feast's push and REST /push do.
+   */
+  skipTransformOnWrite: boolean;
 }
 
 export interface PushRequest_ColumnsEntry {
@@ -111,8 +120,16 @@ export interface WriteToOnlineStoreRequest {
   columns: { [key: string]: RepeatedValue };
   /** Allow a cached registry snapshot. */
   allowRegistryCache: boolean;
-  /** Run on-demand transformations that write to the online store. */
+  /**
+   * Kept for wire compatibility: true still asks for the transformation, which runs by default now (as
+   * Feast's write_to_online_store); use skip_transform_on_write to skip it. Setting both is INVALID_ARGUMENT.
+   */
   transformOnWrite: boolean;
+  /**
+   * Do not run the on-demand view's transformation (Feast's transform_on_write=False): writing to an
+   * on-demand view then fails, since its features can only be computed. Unset runs it.
+   */
+  skipTransformOnWrite: boolean;
 }
 
 export interface WriteToOnlineStoreRequest_ColumnsEntry {
@@ -133,6 +150,7 @@ function createBasePushRequest(): PushRequest {
     allowRegistryCache: false,
     transformOnWrite: false,
     idempotencyKey: "",
+    skipTransformOnWrite: false,
   };
 }
 
@@ -155,6 +173,9 @@ export const PushRequest: MessageFns<PushRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(50).string(message.idempotencyKey);
+    }
+    if (message.skipTransformOnWrite !== false) {
+      writer.uint32(56).bool(message.skipTransformOnWrite);
     }
     return writer;
   },
@@ -223,6 +244,14 @@ export const PushRequest: MessageFns<PushRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.skipTransformOnWrite = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -272,6 +301,11 @@ export const PushRequest: MessageFns<PushRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      skipTransformOnWrite: isSet(object.skipTransformOnWrite)
+        ? globalThis.Boolean(object.skipTransformOnWrite)
+        : isSet(object.skip_transform_on_write)
+        ? globalThis.Boolean(object.skip_transform_on_write)
+        : false,
     };
   },
 
@@ -301,6 +335,9 @@ export const PushRequest: MessageFns<PushRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.skipTransformOnWrite !== false) {
+      obj.skipTransformOnWrite = message.skipTransformOnWrite;
+    }
     return obj;
   },
 
@@ -323,6 +360,7 @@ export const PushRequest: MessageFns<PushRequest> = {
     message.allowRegistryCache = object.allowRegistryCache ?? false;
     message.transformOnWrite = object.transformOnWrite ?? false;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.skipTransformOnWrite = object.skipTransformOnWrite ?? false;
     return message;
   },
 };
@@ -557,7 +595,13 @@ export const PushResponse: MessageFns<PushResponse> = {
 };
 
 function createBaseWriteToOnlineStoreRequest(): WriteToOnlineStoreRequest {
-  return { featureViewName: "", columns: {}, allowRegistryCache: false, transformOnWrite: false };
+  return {
+    featureViewName: "",
+    columns: {},
+    allowRegistryCache: false,
+    transformOnWrite: false,
+    skipTransformOnWrite: false,
+  };
 }
 
 export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = {
@@ -573,6 +617,9 @@ export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = 
     }
     if (message.transformOnWrite !== false) {
       writer.uint32(32).bool(message.transformOnWrite);
+    }
+    if (message.skipTransformOnWrite !== false) {
+      writer.uint32(40).bool(message.skipTransformOnWrite);
     }
     return writer;
   },
@@ -625,6 +672,14 @@ export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = 
             message.transformOnWrite = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.skipTransformOnWrite = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -668,6 +723,11 @@ export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = 
         : isSet(object.transform_on_write)
         ? globalThis.Boolean(object.transform_on_write)
         : false,
+      skipTransformOnWrite: isSet(object.skipTransformOnWrite)
+        ? globalThis.Boolean(object.skipTransformOnWrite)
+        : isSet(object.skip_transform_on_write)
+        ? globalThis.Boolean(object.skip_transform_on_write)
+        : false,
     };
   },
 
@@ -691,6 +751,9 @@ export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = 
     if (message.transformOnWrite !== false) {
       obj.transformOnWrite = message.transformOnWrite;
     }
+    if (message.skipTransformOnWrite !== false) {
+      obj.skipTransformOnWrite = message.skipTransformOnWrite;
+    }
     return obj;
   },
 
@@ -711,6 +774,7 @@ export const WriteToOnlineStoreRequest: MessageFns<WriteToOnlineStoreRequest> = 
     );
     message.allowRegistryCache = object.allowRegistryCache ?? false;
     message.transformOnWrite = object.transformOnWrite ?? false;
+    message.skipTransformOnWrite = object.skipTransformOnWrite ?? false;
     return message;
   },
 };

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from larder.types.v1 import value_pb2 as larder_dot_types_dot_v1_dot_value__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!larder/push/v1/push_service.proto\x12\x0elarder.push.v1\x1a\x1blarder/types/v1/value.proto\"\xab\x02\n\x0bPushRequest\x12\x18\n\x10push_source_name\x18\x01 \x01(\t\x12\x39\n\x07\x63olumns\x18\x02 \x03(\x0b\x32(.larder.push.v1.PushRequest.ColumnsEntry\x12$\n\x02to\x18\x03 \x01(\x0e\x32\x18.larder.push.v1.PushMode\x12\x1c\n\x14\x61llow_registry_cache\x18\x04 \x01(\x08\x12\x1a\n\x12transform_on_write\x18\x05 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\x1aN\n\x0c\x43olumnsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x05value\x18\x02 \x01(\x0b\x32\x1e.larder.types.v1.RepeatedValue:\x02\x38\x01\"n\n\x0cPushResponse\x12\x0c\n\x04rows\x18\x01 \x01(\x04\x12\x15\n\rfeature_views\x18\x02 \x03(\t\x12\x1b\n\x13rows_written_online\x18\x03 \x01(\x04\x12\x1c\n\x14rows_written_offline\x18\x04 \x01(\x04\"\x89\x02\n\x19WriteToOnlineStoreRequest\x12\x19\n\x11\x66\x65\x61ture_view_name\x18\x01 \x01(\t\x12G\n\x07\x63olumns\x18\x02 \x03(\x0b\x32\x36.larder.push.v1.WriteToOnlineStoreRequest.ColumnsEntry\x12\x1c\n\x14\x61llow_registry_cache\x18\x03 \x01(\x08\x12\x1a\n\x12transform_on_write\x18\x04 \x01(\x08\x1aN\n\x0c\x43olumnsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x05value\x18\x02 \x01(\x0b\x32\x1e.larder.types.v1.RepeatedValue:\x02\x38\x01\"2\n\x1aWriteToOnlineStoreResponse\x12\x14\n\x0crows_written\x18\x01 \x01(\x04*t\n\x08PushMode\x12\x19\n\x15PUSH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10PUSH_MODE_ONLINE\x10\x01\x12\x15\n\x11PUSH_MODE_OFFLINE\x10\x02\x12 \n\x1cPUSH_MODE_ONLINE_AND_OFFLINE\x10\x03\x32\xbd\x01\n\x0bPushService\x12\x41\n\x04Push\x12\x1b.larder.push.v1.PushRequest\x1a\x1c.larder.push.v1.PushResponse\x12k\n\x12WriteToOnlineStore\x12).larder.push.v1.WriteToOnlineStoreRequest\x1a*.larder.push.v1.WriteToOnlineStoreResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!larder/push/v1/push_service.proto\x12\x0elarder.push.v1\x1a\x1blarder/types/v1/value.proto\"\xcc\x02\n\x0bPushRequest\x12\x18\n\x10push_source_name\x18\x01 \x01(\t\x12\x39\n\x07\x63olumns\x18\x02 \x03(\x0b\x32(.larder.push.v1.PushRequest.ColumnsEntry\x12$\n\x02to\x18\x03 \x01(\x0e\x32\x18.larder.push.v1.PushMode\x12\x1c\n\x14\x61llow_registry_cache\x18\x04 \x01(\x08\x12\x1a\n\x12transform_on_write\x18\x05 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x06 \x01(\t\x12\x1f\n\x17skip_transform_on_write\x18\x07 \x01(\x08\x1aN\n\x0c\x43olumnsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x05value\x18\x02 \x01(\x0b\x32\x1e.larder.types.v1.RepeatedValue:\x02\x38\x01\"n\n\x0cPushResponse\x12\x0c\n\x04rows\x18\x01 \x01(\x04\x12\x15\n\rfeature_views\x18\x02 \x03(\t\x12\x1b\n\x13rows_written_online\x18\x03 \x01(\x04\x12\x1c\n\x14rows_written_offline\x18\x04 \x01(\x04\"\xaa\x02\n\x19WriteToOnlineStoreRequest\x12\x19\n\x11\x66\x65\x61ture_view_name\x18\x01 \x01(\t\x12G\n\x07\x63olumns\x18\x02 \x03(\x0b\x32\x36.larder.push.v1.WriteToOnlineStoreRequest.ColumnsEntry\x12\x1c\n\x14\x61llow_registry_cache\x18\x03 \x01(\x08\x12\x1a\n\x12transform_on_write\x18\x04 \x01(\x08\x12\x1f\n\x17skip_transform_on_write\x18\x05 \x01(\x08\x1aN\n\x0c\x43olumnsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12-\n\x05value\x18\x02 \x01(\x0b\x32\x1e.larder.types.v1.RepeatedValue:\x02\x38\x01\"2\n\x1aWriteToOnlineStoreResponse\x12\x14\n\x0crows_written\x18\x01 \x01(\x04*t\n\x08PushMode\x12\x19\n\x15PUSH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10PUSH_MODE_ONLINE\x10\x01\x12\x15\n\x11PUSH_MODE_OFFLINE\x10\x02\x12 \n\x1cPUSH_MODE_ONLINE_AND_OFFLINE\x10\x03\x32\xbd\x01\n\x0bPushService\x12\x41\n\x04Push\x12\x1b.larder.push.v1.PushRequest\x1a\x1c.larder.push.v1.PushResponse\x12k\n\x12WriteToOnlineStore\x12).larder.push.v1.WriteToOnlineStoreRequest\x1a*.larder.push.v1.WriteToOnlineStoreResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'larder.push.v1.push_service_pb2', globals())
@@ -25,20 +25,20 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _PUSHREQUEST_COLUMNSENTRY._serialized_options = b'8\001'
   _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._options = None
   _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._serialized_options = b'8\001'
-  _PUSHMODE._serialized_start=816
-  _PUSHMODE._serialized_end=932
+  _PUSHMODE._serialized_start=882
+  _PUSHMODE._serialized_end=998
   _PUSHREQUEST._serialized_start=83
-  _PUSHREQUEST._serialized_end=382
-  _PUSHREQUEST_COLUMNSENTRY._serialized_start=304
-  _PUSHREQUEST_COLUMNSENTRY._serialized_end=382
-  _PUSHRESPONSE._serialized_start=384
-  _PUSHRESPONSE._serialized_end=494
-  _WRITETOONLINESTOREREQUEST._serialized_start=497
-  _WRITETOONLINESTOREREQUEST._serialized_end=762
-  _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._serialized_start=304
-  _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._serialized_end=382
-  _WRITETOONLINESTORERESPONSE._serialized_start=764
-  _WRITETOONLINESTORERESPONSE._serialized_end=814
-  _PUSHSERVICE._serialized_start=935
-  _PUSHSERVICE._serialized_end=1124
+  _PUSHREQUEST._serialized_end=415
+  _PUSHREQUEST_COLUMNSENTRY._serialized_start=337
+  _PUSHREQUEST_COLUMNSENTRY._serialized_end=415
+  _PUSHRESPONSE._serialized_start=417
+  _PUSHRESPONSE._serialized_end=527
+  _WRITETOONLINESTOREREQUEST._serialized_start=530
+  _WRITETOONLINESTOREREQUEST._serialized_end=828
+  _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._serialized_start=337
+  _WRITETOONLINESTOREREQUEST_COLUMNSENTRY._serialized_end=415
+  _WRITETOONLINESTORERESPONSE._serialized_start=830
+  _WRITETOONLINESTORERESPONSE._serialized_end=880
+  _PUSHSERVICE._serialized_start=1001
+  _PUSHSERVICE._serialized_end=1190
 # @@protoc_insertion_point(module_scope)
