@@ -3,7 +3,12 @@
 // baselines measured in the same run — a bare grpc-js server answering the same pre-encoded response bytes
 // (framework ceiling) and a raw pipelined ioredis read of the same keys (data-access floor).
 //
+// Fixed-load latency comes from bench/fixed-rate-client.ts (open loop, metronome schedule) run against the
+// FeatureServer and, at the same rate, against the grpc-js baseline: the baseline's p99 is what the method
+// itself adds (client, loopback, scheduler), so a Larder p99 is read beside it.
+//
 // Environment: LARDER_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each FeatureServer child there;
+// LARDER_BENCH_NODE_FLAGS="--flag …" adds Node flags to the FeatureServer child (GC experiments);
 // LARDER_BENCH_REST_CLIENT=node uses the Node keep-alive client for REST even when wrk is installed.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +24,7 @@ import {
   killAllNow,
   nodeScript,
   pinningAvailable,
+  processCpuMs,
   runToEnd,
   startServer,
   stopAll,
@@ -62,7 +68,9 @@ interface ShapeResult {
   responseBytes: number;
   larder: Saturation | undefined;
   baseline: Saturation | undefined;
-  fixed: FixedRateResult | undefined;
+  fixed: FixedRun | undefined;
+  /** The grpc-js baseline at the same fixed load: the method's own latency floor. */
+  baselineFixed: FixedRun | undefined;
   rest: RestSaturation | undefined;
   /** Measurements that failed; printed under the tables and the run exits 1. */
   readonly problems: string[];
@@ -85,10 +93,21 @@ const fmt = (x: number, digits = 0): string =>
     ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "—";
 
-/** Node flags of the FeatureServer child: `LARDER_BENCH_CPU_PROF=<dir>` profiles it (written on exit). */
+/** The Node flags `larder serve` runs with (cli/bin/larder.mjs, the Docker entrypoint): measure what ships. */
+const SHIPPED_NODE_FLAGS = ["--max-semi-space-size=32"];
+
+/**
+ * Node flags of the FeatureServer child: `LARDER_BENCH_CPU_PROF=<dir>` profiles it (written on exit),
+ * `LARDER_BENCH_NODE_FLAGS` adds flags (space-separated).
+ */
 function serverNodeFlags(): string[] {
   const dir = process.env.LARDER_BENCH_CPU_PROF;
-  return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+  const extra = (process.env.LARDER_BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "");
+  return [
+    ...SHIPPED_NODE_FLAGS,
+    ...extra,
+    ...(dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`]),
+  ];
 }
 
 async function writeOnlineRows(online: OnlineStore, project: string): Promise<void> {
@@ -139,19 +158,32 @@ async function captureResponse(port: number, shape: Shape, request: Uint8Array):
   }
 }
 
-async function fixedRate(
-  port: number,
-  requestFile: string,
-  responseBytes: number,
-  rate: number,
-): Promise<FixedRateResult> {
-  const args = [String(port), GRPC_PATH, requestFile, String(responseBytes), String(rate), String(FIXED_RATE_SECONDS)];
+/** A fixed-load run and the server's CPU per call over it (warm-up included): a figure load cannot inflate much. */
+type FixedRun = FixedRateResult & { readonly serverCpuUsPerCall: number | undefined };
+
+async function fixedRate(server: Server, requestFile: string, responseBytes: number, rate: number): Promise<FixedRun> {
+  const args = [
+    String(server.port),
+    GRPC_PATH,
+    requestFile,
+    String(responseBytes),
+    String(rate),
+    String(FIXED_RATE_SECONDS),
+  ];
+  const pid = server.child.pid;
+  const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
   const run = await runToEnd(1, process.execPath, nodeScript("bench/fixed-rate-client.ts", args), 60_000);
+  const cpuAfter = pid === undefined ? undefined : processCpuMs(pid);
   const line = run.stdout.trim().split("\n").pop() ?? "";
   if (run.code !== 0 || !line.startsWith("{")) {
     throw new Error(`fixed-rate client failed (code ${String(run.code)}):\n${run.stdout}\n${run.stderr}`);
   }
-  return JSON.parse(line) as FixedRateResult;
+  const result = JSON.parse(line) as FixedRateResult;
+  const serverCpuUsPerCall =
+    cpuBefore === undefined || cpuAfter === undefined || result.sent === 0
+      ? undefined
+      : Math.round(((cpuAfter - cpuBefore) * 1000) / result.sent);
+  return { ...result, serverCpuUsPerCall };
 }
 
 /** Feast's REST path on the same server: wrk when present, else the Node keep-alive client. */
@@ -199,6 +231,14 @@ async function restSaturation(server: Server, shape: Shape, work: string): Promi
   };
 }
 
+/** Records failed or unanswered calls of a fixed-load run as a problem. */
+function checkFixed(problems: string[], what: string, fixed: FixedRun | undefined): void {
+  if (fixed === undefined || fixed.errors + fixed.unanswered === 0) return;
+  problems.push(
+    `${what}: ${fixed.errors} errors, ${fixed.unanswered} unanswered of ${fixed.sent} (first: ${fixed.firstError ?? "-"})`,
+  );
+}
+
 /** Runs one measurement; a failure (thrown, or failed requests) is recorded in `problems` and the run goes on. */
 async function attempt<T>(problems: string[], what: string, run: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -225,6 +265,7 @@ async function measureShape(shape: Shape, project: string, repoPath: string, wor
     larder: undefined,
     baseline: undefined,
     fixed: undefined,
+    baselineFixed: undefined,
     rest: undefined,
     problems: [],
   };
@@ -251,14 +292,9 @@ async function measureShape(shape: Shape, project: string, repoPath: string, wor
       h2loadSaturation(target, SATURATION_SECONDS, server.child.pid),
     );
     result.fixed = await attempt(problems, `fixed load ${shape.fixedRate}/s`, () =>
-      fixedRate(server.port, requestFile, response.length, shape.fixedRate),
+      fixedRate(server, requestFile, response.length, shape.fixedRate),
     );
-    const fixed = result.fixed;
-    if (fixed !== undefined && fixed.errors + fixed.unanswered > 0) {
-      problems.push(
-        `fixed load ${shape.fixedRate}/s: ${fixed.errors} errors, ${fixed.unanswered} unanswered of ${fixed.sent} (first: ${fixed.firstError ?? "-"})`,
-      );
-    }
+    checkFixed(problems, `fixed load ${shape.fixedRate}/s`, result.fixed);
     if (shape.name === REST_SHAPE) {
       result.rest = await attempt(problems, "REST saturation", () => restSaturation(server, shape, work));
     }
@@ -284,6 +320,11 @@ async function measureShape(shape: Shape, project: string, repoPath: string, wor
     result.baseline = await attempt(problems, "grpc-js baseline saturation", () =>
       h2loadSaturation(target, SATURATION_SECONDS, baselineServer.child.pid),
     );
+    const what = `grpc-js baseline fixed load ${shape.fixedRate}/s`;
+    result.baselineFixed = await attempt(problems, what, () =>
+      fixedRate(baselineServer, requestFile, response.length, shape.fixedRate),
+    );
+    checkFixed(problems, what, result.baselineFixed);
   } finally {
     await baselineServer.stop();
   }
@@ -360,15 +401,30 @@ function goalsOf(r: ShapeResult): Goal[] {
   }
 }
 
-function fixedDetail(r: ShapeResult): string {
-  if (r.fixed === undefined) return `${r.shape.name}: not measured`;
-  const l = r.fixed.latency;
-  const failed = fixedFailed(r);
+/** One fixed-load run: latency from send, p99 from the scheduled send, and how late the client sent. */
+function fixedText(f: FixedRun): string {
+  const l = f.latency;
+  const failed = f.errors + f.unanswered;
   return (
-    `${r.shape.name} @ ${r.shape.fixedRate}/s: n=${l.count} p50 ${l.p50Ms} p90 ${l.p90Ms} p99 ${l.p99Ms} max ${l.maxMs}` +
-    ` (client send lag p99 ${r.fixed.sendLagP99Ms}${failed > 0 ? `; ${failed} calls FAILED` : ""})`
+    `n=${l.count} p50 ${l.p50Ms} p90 ${l.p90Ms} p99 ${l.p99Ms} max ${l.maxMs}; from schedule p99 ${f.fromSchedule.p99Ms}; ` +
+    `send lag p99 ${f.sendLagP99Ms} max ${f.sendLagMaxMs}; CPU per call: server ${f.serverCpuUsPerCall ?? "—"} µs, ` +
+    `client ${f.clientCpuUsPerCall} µs` +
+    (failed > 0 ? `; ${failed} calls FAILED` : "")
   );
 }
+
+function fixedDetail(r: ShapeResult): string {
+  const name = `${r.shape.name} @ ${r.shape.fixedRate}/s`;
+  const larder = r.fixed === undefined ? "not measured" : fixedText(r.fixed);
+  const baseline = r.baselineFixed === undefined ? "not measured" : fixedText(r.baselineFixed);
+  return `- ${name}: Larder ${larder}\n- ${name}: grpc-js baseline ${baseline}`;
+}
+
+/** The baseline's p99 at the same fixed load (no failures tolerated: it answers fixed bytes). */
+const baselineP99Of = (r: ShapeResult): number =>
+  r.baselineFixed === undefined || r.baselineFixed.errors + r.baselineFixed.unanswered > 0
+    ? Number.NaN
+    : r.baselineFixed.latency.p99Ms;
 
 /** Prints the tables; returns whether every goal passed. */
 function report(results: readonly ShapeResult[], floors: readonly Floor[]): boolean {
@@ -379,9 +435,9 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
   );
   lines.push("");
   lines.push(
-    "| shape | response bytes | Larder in flight | Larder req/s | grpc-js baseline req/s | ratio | fixed load | p50 ms | p99 ms | goals |",
+    "| shape | response bytes | Larder in flight | Larder req/s | grpc-js baseline req/s | ratio | fixed load | p50 ms | p99 ms | baseline p99 ms | goals |",
   );
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of results) {
     const goals = goalsOf(r);
     for (const g of goals) allPass &&= g.pass;
@@ -390,7 +446,8 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
     lines.push(
       `| ${r.shape.name} | ${fmt(r.responseBytes)} | ${r.shape.larderLoad.connections * r.shape.larderLoad.streams} | ${rpsText(r.larder)} | ` +
         `${rpsText(r.baseline)} | ${fmt(rpsOf(r.larder) / rpsOf(r.baseline), 2)}× | ${fmt(r.shape.fixedRate)}/s | ` +
-        `${mark(fmt(p50Of(r), 3), fixedFailed(r))} | ${mark(fmt(p99Of(r), 3), fixedFailed(r))} | ${goalText} |`,
+        `${mark(fmt(p50Of(r), 3), fixedFailed(r))} | ${mark(fmt(p99Of(r), 3), fixedFailed(r))} | ` +
+        `${fmt(baselineP99Of(r), 3)} | ${goalText} |`,
     );
   }
   lines.push("");
@@ -406,7 +463,12 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
     );
   }
   lines.push("");
-  lines.push("Fixed load, ms from send to answer: " + results.map(fixedDetail).join("; "));
+  lines.push(
+    "Fixed load (open loop, one HTTP/2 connection, bench/fixed-rate-client.ts on core 1), ms from send to answer; " +
+      "'from schedule' adds the client's own lag; the baseline runs at the same rate:",
+  );
+  lines.push("");
+  lines.push(...results.map(fixedDetail));
   for (const r of results) {
     if (r.shape.name !== REST_SHAPE) continue;
     const ratio = rpsOf(r.rest) / rpsOf(r.larder);
@@ -531,7 +593,7 @@ export async function runServingBenchmark(): Promise<number> {
     console.log(
       `Larder serving benchmark — node ${process.version}, ${availableParallelism()} cores, ` +
         `${pinned ? "server on core 0, load on core 1" : "UNPINNED"}, Redis ${await redisVersion(redis)} on ` +
-        `${REDIS_HOST}:${REDIS_PORT}, ${h2loadVersion}, project ${project}`,
+        `${REDIS_HOST}:${REDIS_PORT}, ${h2loadVersion}, project ${project}, server flags ${serverNodeFlags().join(" ")}`,
     );
     console.log(`machine busy before the run: ${busyText(busyBefore)}`);
     if (busyBefore !== undefined && busyBefore > 0.15) {
@@ -554,7 +616,7 @@ export async function runServingBenchmark(): Promise<number> {
       results.push(result);
       console.log(
         `${shape.name}: Larder ${fmt(rpsOf(result.larder))} req/s, grpc-js baseline ${fmt(rpsOf(result.baseline))} req/s, ` +
-          `p99 ${fmt(p99Of(result), 3)} ms at ${shape.fixedRate}/s` +
+          `p99 ${fmt(p99Of(result), 3)} ms at ${shape.fixedRate}/s (baseline ${fmt(baselineP99Of(result), 3)})` +
           (result.rest === undefined ? "" : `, REST ${fmt(result.rest.rps)} req/s`) +
           ` (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       );

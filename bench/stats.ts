@@ -35,9 +35,15 @@ export interface FixedRateResult {
   /** Calls without an answer when the time bound passed. */
   readonly unanswered: number;
   readonly firstError: string | undefined;
+  /** From each call's send to its answer. */
   readonly latency: LatencySummary;
-  /** How late sends left against their schedule (client-side timer lag), p99. */
+  /** From each call's scheduled send to its answer: adds the client's own lag (no coordinated omission). */
+  readonly fromSchedule: LatencySummary;
+  /** How late sends left against their schedule (client-side lag), p99 and max. */
   readonly sendLagP99Ms: number;
+  readonly sendLagMaxMs: number;
+  /** The client's own CPU per call (main thread, metronome, HTTP/2): its headroom on its core. */
+  readonly clientCpuUsPerCall: number;
 }
 
 /** What bench/http-load-client.ts prints. */

@@ -8,4 +8,5 @@ if [ ! -f "$LARDER_HOME/cli/bin/larder.mjs" ]; then
   echo "larder: no Larder installation at LARDER_HOME=$LARDER_HOME" >&2
   exit 127
 fi
-exec node "$LARDER_HOME/cli/bin/larder.mjs" "$@"
+# The same Node flags as the bin's shebang (cli/bin/larder.mjs says why).
+exec node --max-semi-space-size=32 "$LARDER_HOME/cli/bin/larder.mjs" "$@"
