@@ -112,7 +112,9 @@ const LISTINGS: readonly Listing[] = [
 export function registerObjectCommands(program: Command, globals: () => GlobalOptions): void {
   for (const listing of LISTINGS) {
     const info = kindInfo(listing.kind);
-    const group = program.command(listing.command).description(`List and describe ${info.label}s`);
+    const group = program
+      .command(listing.command)
+      .description(`List and describe ${listing.command.replaceAll("-", " ")}`);
     const objectsJson = async (project: string, registry: RegistryApi) => {
       const snapshot = await registry.snapshot();
       const json = toJson(RegistrySchema, snapshot) as Record<string, Row[] | undefined>;
