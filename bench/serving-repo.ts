@@ -25,7 +25,7 @@ export interface Shape {
   readonly fixedRate: number;
   /**
    * Larder's calls in flight at saturation (h2load connections × streams). Fewer for big requests: calls
-   * queued behind each other in the server longer than the online store's 200 ms command timeout fail
+   * queued behind each other in the server longer than the online store's 500 ms command timeout fail
    * as UNAVAILABLE. The grpc-js baseline always runs at 4 × 16 (its own saturation).
    */
   readonly larderLoad: { readonly connections: number; readonly streams: number };
