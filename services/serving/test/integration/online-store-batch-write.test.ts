@@ -127,6 +127,8 @@ describe.each(STORE_KINDS)("OnlineStore.write of many rows on $name", (kind) => 
     );
   });
 
+  // Redis layouts only: key_ttl_seconds is a Redis key expiry (PX / EXPIRE); the SQLite store expires rows
+  // by its own mechanism, tested in the online-store tests.
   it.runIf(kind.redisLayout !== undefined)("sets key_ttl_seconds on every key of a many-row call", async () => {
     const ttlStore = kind.open({ keyTtlSeconds: 60 });
     const redis = new Redis({ host: "127.0.0.1", port: 6379 });
