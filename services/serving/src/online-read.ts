@@ -11,7 +11,8 @@ import {
 import { createEntityKeyEncoder, type EntityKeyEncoder } from "./entity-key/serialize.js";
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/online-store.js";
 import { columnStatuses, rowStatuses } from "./column-statuses.js";
-import { RowBackedColumn, columnValues, sharedRowSpans, type OutputColumn } from "./output-column.js";
+import { ReadColumn, columnValues, sharedRowSpans, type OutputColumn } from "./output-column.js";
+import { encodeNameField } from "./response-encoder.js";
 import { encodeValueBytes } from "./value-encoder.js";
 import { storedValueToJson } from "./stored-value-json.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
@@ -32,6 +33,24 @@ export interface OnlineReadInput {
 }
 
 const NULL_VALUE = create(ValueSchema);
+
+/** Encoded `feature_names` entries of a resolution's outputs and echoed join keys, built on first use. */
+interface NameFields {
+  readonly outputs: readonly Uint8Array[];
+  readonly joinKeys: ReadonlyMap<string, Uint8Array>;
+}
+const nameFields = new WeakMap<ResolvedRequest, NameFields>();
+
+function nameFieldsFor(resolved: ResolvedRequest): NameFields {
+  let fields = nameFields.get(resolved);
+  if (fields === undefined) {
+    const joinKeys = new Map<string, Uint8Array>();
+    for (const column of resolved.joinKeyColumns) joinKeys.set(column, encodeNameField(column));
+    fields = { outputs: resolved.outputNames.map(encodeNameField), joinKeys };
+    nameFields.set(resolved, fields);
+  }
+  return fields;
+}
 const encodeValue = encodeValueBytes;
 const encoders = new WeakMap<ViewRead, EntityKeyEncoder>();
 
@@ -130,6 +149,7 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
   const results: (OnlineRow | undefined)[][] = requests.length === 0 ? [] : await store.read(requests, input.signal);
 
   const names = resolved.outputNames;
+  const fields = nameFieldsFor(resolved);
   const outputs = new Array<OutputColumn>(names.length);
   // Per read, the stored row of each entity row (de-duplicated keys mapped back); shared by its columns.
   const rowsByRead: (OnlineRow | undefined)[][] = resolved.reads.map((read, readIndex) => {
@@ -143,8 +163,16 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
       const outIndex = read.outputIndex[f]!;
       if (outIndex < 0) continue; // a hidden input of an on-demand view: read from the rows below
       const { statuses, timestampsMs } = columnStatuses(byRow, f, base, shared);
-      const source = { rows: byRow, feature: f, shared };
-      outputs[outIndex] = new RowBackedColumn(names[outIndex]!, source, statuses, timestampsMs);
+      outputs[outIndex] = new ReadColumn(
+        names[outIndex]!,
+        fields.outputs[outIndex],
+        statuses,
+        timestampsMs,
+        undefined,
+        byRow,
+        f,
+        shared,
+      );
     }
     return byRow;
   });
@@ -172,12 +200,13 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     const now = input.nowMs;
     for (const { feature, type, outputIndex } of odfv.outputs) {
       const column = result[feature];
-      const out: OutputColumn = {
-        name: names[outputIndex]!,
-        values: new Array<Uint8Array>(rows),
-        statuses: new Array<FieldStatus>(rows),
-        timestampsMs: new Array<number>(rows),
-      };
+      const out = new ReadColumn(
+        names[outputIndex]!,
+        fields.outputs[outputIndex],
+        new Array<FieldStatus>(rows),
+        new Array<number>(rows),
+        new Array<Uint8Array>(rows),
+      );
       outputs[outputIndex] = out;
       for (let r = 0; r < rows; r++) {
         const raw = Array.isArray(column) ? column[r] : undefined;
@@ -190,17 +219,14 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     }
   }
 
-  const echoed: OutputColumn[] = [];
+  const all: OutputColumn[] = [];
   for (const column of input.columnOrder) {
     if (!resolved.joinKeyColumns.has(column)) continue;
     const type = resolved.joinKeyColumnTypes.get(column)!;
     const values = typed(column, type).map(encodeValue);
-    echoed.push({
-      name: column,
-      values,
-      statuses: new Array<FieldStatus>(rows).fill(FieldStatus.PRESENT),
-      timestampsMs: new Array<number>(rows).fill(0),
-    });
+    const statuses = new Array<FieldStatus>(rows).fill(FieldStatus.PRESENT);
+    all.push(new ReadColumn(column, fields.joinKeys.get(column), statuses, new Array<number>(rows).fill(0), values));
   }
-  return [...echoed, ...outputs];
+  for (const output of outputs) all.push(output);
+  return all;
 }

@@ -55,6 +55,8 @@ export interface OutputColumn {
   readonly timestampsMs: number[];
   /** Set when the values stay in the stored rows: copying them into a response makes no object per value. */
   readonly source?: ColumnRows | undefined;
+  /** The name's encoded `feature_names` entry (response-encoder.ts encodeNameField), when precomputed. */
+  readonly nameField?: Uint8Array | undefined;
 }
 
 /** Feature `f` of each row as Value bytes (empty where there is none). */
@@ -62,18 +64,34 @@ export function columnValues(rows: readonly (OnlineRow | undefined)[], f: number
   return rows.map((row) => row?.values[f] ?? EMPTY);
 }
 
-/** An output column whose values stay in the stored rows until something reads `values`. */
-export class RowBackedColumn implements OutputColumn {
+/**
+ * An output column of a read. Row-backed (`rows` given): values stay in the stored rows until something
+ * reads `values`, and the column is its own `source` (one object per column, not two). Otherwise `values`
+ * holds them. Every column of a read is this one class, so the encoder's property loads stay monomorphic.
+ */
+export class ReadColumn implements OutputColumn, ColumnRows {
+  readonly source: ColumnRows | undefined;
+  readonly rows: readonly (OnlineRow | undefined)[];
   private materialized: Uint8Array[] | undefined;
 
   constructor(
     readonly name: string,
-    readonly source: ColumnRows,
+    readonly nameField: Uint8Array | undefined,
     readonly statuses: FieldStatus[],
     readonly timestampsMs: number[],
-  ) {}
+    values: Uint8Array[] | undefined,
+    rows?: readonly (OnlineRow | undefined)[],
+    readonly feature: number = -1,
+    readonly shared?: SharedRowSpans,
+  ) {
+    this.materialized = values;
+    this.rows = rows ?? NO_ROWS;
+    this.source = rows === undefined ? undefined : this;
+  }
 
   get values(): Uint8Array[] {
-    return (this.materialized ??= columnValues(this.source.rows, this.source.feature));
+    return (this.materialized ??= columnValues(this.rows, this.feature));
   }
 }
+
+const NO_ROWS: readonly (OnlineRow | undefined)[] = [];

@@ -120,34 +120,6 @@ function timeSection(timestampsMs: readonly number[]): Buffer {
   return out;
 }
 
-/**
- * Sections encoded once per array: the columns of one view read share their statuses and times arrays
- * (column-statuses.ts) unless a cell differs, so 50 features encode them once and copy them 50 times
- * (per-value timestamp encoding was ≈ half of a 100 × 50 response).
- */
-class SectionMemo {
-  private statusesOf: readonly number[] | undefined;
-  private statusBytes: Buffer = Buffer.alloc(0);
-  private timesOf: readonly number[] | undefined;
-  private timeBytes: Buffer = Buffer.alloc(0);
-
-  statuses(statuses: readonly number[]): Buffer {
-    if (statuses !== this.statusesOf) {
-      this.statusesOf = statuses;
-      this.statusBytes = statusSection(statuses);
-    }
-    return this.statusBytes;
-  }
-
-  times(timestampsMs: readonly number[]): Buffer {
-    if (timestampsMs !== this.timesOf) {
-      this.timesOf = timestampsMs;
-      this.timeBytes = timeSection(timestampsMs);
-    }
-    return this.timeBytes;
-  }
-}
-
 /** Copies `length` bytes; a byte loop beats TypedArray#set for the few bytes of a scalar Value. */
 function copyBytes(out: Buffer, at: number, from: Uint8Array, start: number, length: number): void {
   if (length <= 16) for (let i = 0; i < length; i++) out[at + i] = from[start + i]!;
@@ -258,24 +230,57 @@ function writeValues(out: Buffer, at: number, column: OutputColumn): number {
 }
 
 /**
+ * The `1: string` entry of a name in `feature_names` (tag, length, UTF-8): what a column's `nameField`
+ * holds when the caller encoded it once for many responses.
+ */
+export function encodeNameField(name: string): Uint8Array {
+  const length = utf8Length(name);
+  const out = Buffer.allocUnsafeSlow(1 + varintSize(length) + length);
+  out[0] = TAG_1_LEN;
+  writeUtf8(out, writeVarint(out, 1, length), name, length);
+  return out;
+}
+
+const NO_BYTES: Buffer = Buffer.alloc(0);
+
+/**
  * Encodes a GetOnlineFeaturesResponse straight from output columns:
  * `1: metadata { 1: feature_names { 1: repeated string } }`, then per column
  * `2: results { 1: repeated Value; 2: packed FieldStatus; 3: repeated Timestamp }`.
+ * The columns of one view read share their statuses and times arrays (column-statuses.ts) unless a cell
+ * differs, so those sections are encoded once per distinct array, not once per column (per-value
+ * timestamp encoding was ≈ half of a 100 × 50 response); a column's precomputed `nameField` is copied.
  */
 export function encodeOnlineResponse(columns: readonly OutputColumn[]): Uint8Array {
   const count = columns.length;
-  const sections = new SectionMemo();
+  let statusesOf: readonly number[] | undefined;
+  let statusBytes: Buffer = NO_BYTES;
+  let timesOf: readonly number[] | undefined;
+  let timeBytes: Buffer = NO_BYTES;
   const nameBytes = new Array<number>(count);
   const resultBytes = new Array<number>(count);
   let names = 0;
   let total = 0;
   for (let c = 0; c < count; c++) {
     const column = columns[c]!;
-    const nameLength = utf8Length(column.name);
-    nameBytes[c] = nameLength;
-    names += 1 + varintSize(nameLength) + nameLength;
-    const statuses = sections.statuses(column.statuses).length;
-    const body = valuesSize(column) + 1 + varintSize(statuses) + statuses + sections.times(column.timestampsMs).length;
+    const field = column.nameField;
+    if (field !== undefined) {
+      names += field.length;
+    } else {
+      const nameLength = utf8Length(column.name);
+      nameBytes[c] = nameLength;
+      names += 1 + varintSize(nameLength) + nameLength;
+    }
+    if (column.statuses !== statusesOf) {
+      statusesOf = column.statuses;
+      statusBytes = statusSection(statusesOf);
+    }
+    if (column.timestampsMs !== timesOf) {
+      timesOf = column.timestampsMs;
+      timeBytes = timeSection(timesOf);
+    }
+    const statuses = statusBytes.length;
+    const body = valuesSize(column) + 1 + varintSize(statuses) + statuses + timeBytes.length;
     resultBytes[c] = body;
     total += 1 + varintSize(body) + body;
   }
@@ -289,23 +294,38 @@ export function encodeOnlineResponse(columns: readonly OutputColumn[]): Uint8Arr
   out[pos++] = TAG_1_LEN;
   pos = writeVarint(out, pos, names);
   for (let c = 0; c < count; c++) {
-    out[pos++] = TAG_1_LEN;
-    pos = writeVarint(out, pos, nameBytes[c]!);
-    pos = writeUtf8(out, pos, columns[c]!.name, nameBytes[c]!);
+    const column = columns[c]!;
+    const field = column.nameField;
+    if (field !== undefined) {
+      copyBytes(out, pos, field, 0, field.length);
+      pos += field.length;
+    } else {
+      out[pos++] = TAG_1_LEN;
+      pos = writeVarint(out, pos, nameBytes[c]!);
+      pos = writeUtf8(out, pos, column.name, nameBytes[c]!);
+    }
   }
+  statusesOf = undefined;
+  timesOf = undefined;
   for (let c = 0; c < count; c++) {
     const column = columns[c]!;
     out[pos++] = TAG_2_LEN;
     pos = writeVarint(out, pos, resultBytes[c]!);
     pos = writeValues(out, pos, column);
-    const statuses = sections.statuses(column.statuses);
+    if (column.statuses !== statusesOf) {
+      statusesOf = column.statuses;
+      statusBytes = statusSection(statusesOf);
+    }
+    if (column.timestampsMs !== timesOf) {
+      timesOf = column.timestampsMs;
+      timeBytes = timeSection(timesOf);
+    }
     out[pos++] = TAG_2_LEN;
-    pos = writeVarint(out, pos, statuses.length);
-    copyBytes(out, pos, statuses, 0, statuses.length);
-    pos += statuses.length;
-    const times = sections.times(column.timestampsMs);
-    copyBytes(out, pos, times, 0, times.length);
-    pos += times.length;
+    pos = writeVarint(out, pos, statusBytes.length);
+    copyBytes(out, pos, statusBytes, 0, statusBytes.length);
+    pos += statusBytes.length;
+    copyBytes(out, pos, timeBytes, 0, timeBytes.length);
+    pos += timeBytes.length;
   }
   if (pos !== total) throw new Error(`encodeOnlineResponse wrote ${pos} of ${total} bytes`);
   return out;

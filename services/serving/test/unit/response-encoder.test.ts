@@ -4,11 +4,11 @@ import { ValueSchema } from "@larder/gen/es/larder/types/v1/value_pb";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeOnlineResponse } from "../../src/response-encoder.js";
+import { encodeNameField, encodeOnlineResponse } from "../../src/response-encoder.js";
 import { PackedOnlineRow } from "../../src/online-store/packed-online-row.js";
 import { encodePackedRow, spanPackedRow } from "../../src/online-store/packed-row.js";
 import { SlotTable } from "../../src/online-store/slot-table.js";
-import { RowBackedColumn, sharedRowSpans } from "../../src/output-column.js";
+import { ReadColumn, sharedRowSpans } from "../../src/output-column.js";
 
 const valueBytes = (x: number) => toBinary(ValueSchema, create(ValueSchema, { val: { case: "doubleVal", value: x } }));
 
@@ -167,11 +167,14 @@ describe("encodeOnlineResponse", () => {
           });
           const columns = hashes.map(
             (_, f) =>
-              new RowBackedColumn(
+              new ReadColumn(
                 `f${f}`,
-                { rows, feature: f },
+                f % 2 === 0 ? encodeNameField(`f${f}`) : undefined,
                 rows.map(() => FieldStatus.PRESENT),
                 rows.map((row) => row?.eventTimeMs ?? 0),
+                undefined,
+                rows,
+                f,
               ),
           );
           const materialized = columns.map((c) => ({
@@ -213,11 +216,15 @@ describe("encodeOnlineResponse", () => {
           expect(shared === undefined).toBe(rows.every((row) => row === undefined));
           const columns = hashes.map(
             (_, f) =>
-              new RowBackedColumn(
+              new ReadColumn(
                 `f${f}`,
-                { rows, feature: f, shared },
+                f % 2 === 0 ? encodeNameField(`f${f}`) : undefined,
                 rows.map(() => FieldStatus.PRESENT),
                 rows.map((row) => row?.eventTimeMs ?? 0),
+                undefined,
+                rows,
+                f,
+                shared,
               ),
           );
           const materialized = columns.map((c) => ({
