@@ -1,3 +1,5 @@
+// The fallback fixed-rate client of bench/serving.ts where Go is not installed (bench/go/fixedrate is the
+// main one: this client's own event loop and GC still put milliseconds into a p99 on a quiet machine).
 // Open-loop load at a fixed offered rate: unary gRPC calls on one HTTP/2 connection, sent on a schedule
 // kept by a metronome thread (bench/metronome.ts), each call's latency measured from its send to its
 // trailers. The client is raw `node:http2` writing one pre-framed request rather than a grpc-js client,

@@ -52,6 +52,7 @@ import {
   viewName,
   type Shape,
 } from "./serving-repo.js";
+import { buildGoTools, type GoTools } from "./go-tools.js";
 import type { FixedRateResult, HttpLoadResult } from "./stats.js";
 
 const SATURATION_SECONDS = 3;
@@ -69,8 +70,10 @@ interface ShapeResult {
   larder: Saturation | undefined;
   baseline: Saturation | undefined;
   fixed: FixedRun | undefined;
-  /** The grpc-js baseline at the same fixed load: the method's own latency floor. */
+  /** The grpc-js baseline at the same fixed load: the framework's latency floor. */
   baselineFixed: FixedRun | undefined;
+  /** A grpc-go echo server at the same fixed load: the method's own floor (client, loopback, scheduler). */
+  floorFixed: FixedRun | undefined;
   rest: RestSaturation | undefined;
   /** Measurements that failed; printed under the tables and the run exits 1. */
   readonly problems: string[];
@@ -161,6 +164,16 @@ async function captureResponse(port: number, shape: Shape, request: Uint8Array):
 /** A fixed-load run and the server's CPU per call over it (warm-up included): a figure load cannot inflate much. */
 type FixedRun = FixedRateResult & { readonly serverCpuUsPerCall: number | undefined };
 
+/** The grpc-go fixed-rate client and echo server when Go could build them (set once per run). */
+let goTools: GoTools | undefined;
+
+/** What sends the fixed load: the grpc-go client, else the Node client (its own lag inflates a p99). */
+function fixedRateClient(args: readonly string[]): [string, string[]] {
+  return goTools === undefined
+    ? [process.execPath, nodeScript("bench/fixed-rate-client.ts", args)]
+    : [goTools.fixedrate, [...args]];
+}
+
 async function fixedRate(server: Server, requestFile: string, responseBytes: number, rate: number): Promise<FixedRun> {
   const args = [
     String(server.port),
@@ -172,7 +185,8 @@ async function fixedRate(server: Server, requestFile: string, responseBytes: num
   ];
   const pid = server.child.pid;
   const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
-  const run = await runToEnd(1, process.execPath, nodeScript("bench/fixed-rate-client.ts", args), 60_000);
+  const [command, argv] = fixedRateClient(args);
+  const run = await runToEnd(1, command, argv, 60_000);
   const cpuAfter = pid === undefined ? undefined : processCpuMs(pid);
   const line = run.stdout.trim().split("\n").pop() ?? "";
   if (run.code !== 0 || !line.startsWith("{")) {
@@ -266,6 +280,7 @@ async function measureShape(shape: Shape, project: string, repoPath: string, wor
     baseline: undefined,
     fixed: undefined,
     baselineFixed: undefined,
+    floorFixed: undefined,
     rest: undefined,
     problems: [],
   };
@@ -327,6 +342,19 @@ async function measureShape(shape: Shape, project: string, repoPath: string, wor
     checkFixed(problems, what, result.baselineFixed);
   } finally {
     await baselineServer.stop();
+  }
+
+  if (goTools !== undefined) {
+    const echo = await startServer(0, goTools.echo, [responseFile]);
+    try {
+      const what = `grpc-go echo fixed load ${shape.fixedRate}/s`;
+      result.floorFixed = await attempt(problems, what, () =>
+        fixedRate(echo, requestFile, response.length, shape.fixedRate),
+      );
+      checkFixed(problems, what, result.floorFixed);
+    } finally {
+      await echo.stop();
+    }
   }
   return result;
 }
@@ -417,8 +445,16 @@ function fixedDetail(r: ShapeResult): string {
   const name = `${r.shape.name} @ ${r.shape.fixedRate}/s`;
   const larder = r.fixed === undefined ? "not measured" : fixedText(r.fixed);
   const baseline = r.baselineFixed === undefined ? "not measured" : fixedText(r.baselineFixed);
-  return `- ${name}: Larder ${larder}\n- ${name}: grpc-js baseline ${baseline}`;
+  const floor =
+    r.floorFixed === undefined ? [] : [`\n- ${name}: grpc-go echo (method floor) ${fixedText(r.floorFixed)}`];
+  return `- ${name}: Larder ${larder}\n- ${name}: grpc-js baseline ${baseline}${floor.join("")}`;
 }
+
+/** The grpc-go echo server's p99 at the same fixed load: what the method itself cannot measure below. */
+const floorP99Of = (r: ShapeResult): number =>
+  r.floorFixed === undefined || r.floorFixed.errors + r.floorFixed.unanswered > 0
+    ? Number.NaN
+    : r.floorFixed.latency.p99Ms;
 
 /** The baseline's p99 at the same fixed load (no failures tolerated: it answers fixed bytes). */
 const baselineP99Of = (r: ShapeResult): number =>
@@ -435,9 +471,9 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
   );
   lines.push("");
   lines.push(
-    "| shape | response bytes | Larder in flight | Larder req/s | grpc-js baseline req/s | ratio | fixed load | p50 ms | p99 ms | baseline p99 ms | goals |",
+    "| shape | response bytes | Larder in flight | Larder req/s | grpc-js baseline req/s | ratio | fixed load | p50 ms | p99 ms | baseline p99 ms | method floor p99 ms | goals |",
   );
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of results) {
     const goals = goalsOf(r);
     for (const g of goals) allPass &&= g.pass;
@@ -447,7 +483,7 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
       `| ${r.shape.name} | ${fmt(r.responseBytes)} | ${r.shape.larderLoad.connections * r.shape.larderLoad.streams} | ${rpsText(r.larder)} | ` +
         `${rpsText(r.baseline)} | ${fmt(rpsOf(r.larder) / rpsOf(r.baseline), 2)}× | ${fmt(r.shape.fixedRate)}/s | ` +
         `${mark(fmt(p50Of(r), 3), fixedFailed(r))} | ${mark(fmt(p99Of(r), 3), fixedFailed(r))} | ` +
-        `${fmt(baselineP99Of(r), 3)} | ${goalText} |`,
+        `${fmt(baselineP99Of(r), 3)} | ${fmt(floorP99Of(r), 3)} | ${goalText} |`,
     );
   }
   lines.push("");
@@ -464,8 +500,9 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
   }
   lines.push("");
   lines.push(
-    "Fixed load (open loop, one HTTP/2 connection, bench/fixed-rate-client.ts on core 1), ms from send to answer; " +
-      "'from schedule' adds the client's own lag; the baseline runs at the same rate:",
+    `Fixed load (open loop, one HTTP/2 connection, ${goTools === undefined ? "bench/fixed-rate-client.ts (Node)" : "bench/go/fixedrate (grpc-go)"} on core 1), ` +
+      "ms from send to answer; 'from schedule' adds the client's own lag; the baselines run at the same rate " +
+      "(method floor: a grpc-go server answering the same bytes, bench/go/echo):",
   );
   lines.push("");
   lines.push(...results.map(fixedDetail));
@@ -539,7 +576,23 @@ async function redisVersion(redis: Redis): Promise<string> {
 }
 
 /** Runs the serving benchmark; returns the process exit code. */
+/** `--shapes 1x50,100x50` measures only those shapes (for profiling one); the default is all four. */
+function selectedShapes(): readonly Shape[] {
+  const args = process.argv.slice(3);
+  const at = args.indexOf("--shapes");
+  if (at < 0) return SHAPES;
+  const wanted = (args[at + 1] ?? "").split(",").map((name) => name.replace("x", "×"));
+  const unknown = wanted.filter((name) => !SHAPES.some((shape) => shape.name === name));
+  if (unknown.length > 0 || wanted.length === 0) {
+    throw new Error(
+      `--shapes takes a comma-separated list of ${SHAPES.map((s) => s.name.replace("×", "x")).join(", ")}`,
+    );
+  }
+  return SHAPES.filter((shape) => wanted.includes(shape.name));
+}
+
 export async function runServingBenchmark(): Promise<number> {
+  const shapes = selectedShapes();
   if (!(await waitForCommand("h2load", 120_000))) {
     console.error("h2load not found. Install it with:  apt-get install nghttp2-client");
     return 1;
@@ -600,6 +653,13 @@ export async function runServingBenchmark(): Promise<number> {
       console.warn("warning: other processes are using the CPUs; results will be low and noisy");
     }
     mkdirSync(work, { recursive: true });
+    const built = buildGoTools(work);
+    goTools = "unavailable" in built ? undefined : built;
+    console.log(
+      "unavailable" in built
+        ? `fixed load: the Node client (bench/fixed-rate-client.ts; its own lag inflates a p99), grpc-go tools unavailable: ${built.unavailable}`
+        : "fixed load: grpc-go client (bench/go/fixedrate), method floor from a grpc-go echo server (bench/go/echo)",
+    );
 
     store = await FeatureStore.open({ config, repoPath });
     await store.apply(benchDefinitions());
@@ -610,7 +670,7 @@ export async function runServingBenchmark(): Promise<number> {
     console.log(`wrote ${ENTITY_COUNT} entities × (10 and 50 features) to Redis`);
 
     const results: ShapeResult[] = [];
-    for (const shape of SHAPES) {
+    for (const shape of shapes) {
       const started = Date.now();
       const result = await measureShape(shape, project, repoPath, work);
       results.push(result);
@@ -622,7 +682,7 @@ export async function runServingBenchmark(): Promise<number> {
       );
     }
     const floors: Floor[] = [];
-    for (const shape of SHAPES) floors.push(await redisFloor(redis, project, shape));
+    for (const shape of shapes) floors.push(await redisFloor(redis, project, shape));
     const busyAfter = await machineBusy(1_000);
     console.log("");
     const pass = report(results, floors);

@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildGoTools, type GoTools } from "../../bench/go-tools.js";
 import { startMetronome } from "../../bench/metronome.js";
 import type { FixedRateResult } from "../../bench/stats.js";
 import { run } from "../harness/processes.js";
@@ -38,13 +40,18 @@ async function fixedAnswerServer(): Promise<{ server: grpc.Server; port: number 
 
 let server: grpc.Server;
 let port: number;
-let dir: string;
+const dir = mkdtempSync(join(tmpdir(), "larder-fixed-rate-"));
+// The grpc-go client and echo server (bench/go), built as the serving benchmark builds them. CI installs
+// Go and Debian's grpc-go; elsewhere without them these tests are skipped and the line below says why.
+const goTools: GoTools | { unavailable: string } = buildGoTools(dir);
+const go = "unavailable" in goTools ? undefined : goTools;
+if (go === undefined) console.warn(`bench grpc-go tools: skipped: ${(goTools as { unavailable: string }).unavailable}`);
 
 beforeAll(async () => {
   ({ server, port } = await fixedAnswerServer());
-  dir = mkdtempSync(join(tmpdir(), "larder-fixed-rate-"));
   writeFileSync(join(dir, "ok.bin"), Buffer.from([0, 1, 2]));
   writeFileSync(join(dir, "not-found.bin"), Buffer.from([1]));
+  writeFileSync(join(dir, "response.bin"), RESPONSE);
 });
 
 afterAll(() => {
@@ -52,17 +59,31 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function fixedRate(requestFile: string, expectedBytes: number): Promise<FixedRateResult> {
+type Client = "node" | "grpc-go";
+
+async function fixedRate(
+  client: Client,
+  requestFile: string,
+  expectedBytes: number,
+  target = port,
+): Promise<FixedRateResult> {
   // 200 calls/s for 1 s after a 0.2 s warm-up.
-  const args = [String(port), PATH, join(dir, requestFile), String(expectedBytes), "200", "1", "0.2"];
-  const out = await run(process.execPath, ["--import", "tsx", "bench/fixed-rate-client.ts", ...args]);
+  const args = [String(target), PATH, join(dir, requestFile), String(expectedBytes), "200", "1", "0.2"];
+  const out =
+    client === "node"
+      ? await run(process.execPath, ["--import", "tsx", "bench/fixed-rate-client.ts", ...args])
+      : await run(go!.fixedrate, args);
   expect(out.code, out.stderr).toBe(0);
   return JSON.parse(out.stdout.trim().split("\n").pop() ?? "") as FixedRateResult;
 }
 
-describe("bench fixed-rate client", () => {
-  it("sends every scheduled call and measures the ones after the warm-up", async () => {
-    const result = await fixedRate("ok.bin", RESPONSE.length);
+const clients: Client[] = ["node", "grpc-go"];
+
+describe.each(clients)("bench fixed-rate client (%s)", (client) => {
+  const skip = client === "grpc-go" && go === undefined;
+
+  it.skipIf(skip)("sends every scheduled call and measures the ones after the warm-up", async () => {
+    const result = await fixedRate(client, "ok.bin", RESPONSE.length);
     expect(result).toMatchObject({ sent: 240, ok: 240, errors: 0, unanswered: 0 });
     expect(result.latency.count).toBe(200);
     expect(result.fromSchedule.count).toBe(200);
@@ -70,16 +91,40 @@ describe("bench fixed-rate client", () => {
     expect(result.clientCpuUsPerCall).toBeGreaterThan(0);
   });
 
-  it("counts an answer of the wrong size as an error", async () => {
-    const result = await fixedRate("ok.bin", RESPONSE.length + 1);
+  it.skipIf(skip)("counts an answer of the wrong size as an error", async () => {
+    const result = await fixedRate(client, "ok.bin", RESPONSE.length + 1);
     expect(result.errors).toBe(240);
-    expect(result.firstError).toMatch(/response of 1533 bytes, expected 1534/);
+    // The Node client counts gRPC frame bytes (5 + message), grpc-go message bytes.
+    const expected =
+      client === "node" ? "response of 1533 bytes, expected 1534" : "response of 1528 bytes, expected 1529";
+    expect(result.firstError).toBe(expected);
   });
 
-  it("counts a gRPC error status as an error", async () => {
-    const result = await fixedRate("not-found.bin", RESPONSE.length);
+  it.skipIf(skip)("counts a gRPC error status as an error", async () => {
+    const result = await fixedRate(client, "not-found.bin", RESPONSE.length);
     expect(result.errors).toBe(240);
-    expect(result.firstError).toBe(`grpc-status ${grpc.status.NOT_FOUND}`);
+    expect(result.firstError).toMatch(new RegExp(`^grpc-status ${grpc.status.NOT_FOUND}\\b`));
+  });
+});
+
+describe.skipIf(go === undefined)("bench grpc-go echo server (method floor)", () => {
+  it("answers every call with the response file's bytes", async () => {
+    const echo = spawn(go!.echo, [join(dir, "response.bin")], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const echoPort = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        echo.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          const match = /PORT (\d+)/.exec(out);
+          if (match !== null) resolve(Number(match[1]));
+        });
+        echo.once("exit", (code) => reject(new Error(`echo exited with ${String(code)}`)));
+      });
+      const result = await fixedRate("grpc-go", "ok.bin", RESPONSE.length, echoPort);
+      expect(result).toMatchObject({ sent: 240, ok: 240, errors: 0, unanswered: 0 });
+    } finally {
+      echo.kill("SIGKILL");
+    }
   });
 });
 
