@@ -46,14 +46,20 @@ const ROWS_PER_SCRIPT_CALL = 250;
 
 /** Bytes before each packed row in the script's blob: u8 complete, u32 LE length. */
 const ROW_HEADER_BYTES = 5;
+/** Bytes before each key in a larderPutPackedBlob blob: u32 LE length. */
+const KEY_HEADER_BYTES = 4;
 
-/** The arguments of one larderPutPackedRows call for rows [start, end): key count, keys, force, ttl, blob. */
+/**
+ * The arguments of one script call for rows [start, end): larderPutPackedRows (key count, keys, force, ttl,
+ * blob), or with `keysInBlob` larderPutPackedBlob (force, ttl, one blob that also holds the keys).
+ */
 function packedRowsArgs(
   codec: ViewCodec,
   flags: { readonly force: string; readonly ttlMs: string },
   rows: readonly OnlineWriteRow[],
   start: number,
   end: number,
+  keysInBlob: boolean,
 ): RedisArg[] {
   const prefix = codec.prefix;
   let keyBytes = 0;
@@ -76,6 +82,7 @@ function packedRowsArgs(
     sizes[r - start] = complete ? size : -size;
     blobBytes += ROW_HEADER_BYTES + size;
   }
+  if (keysInBlob) return blobArgs(codec, flags, rows, start, end, sizes, blobBytes + keyBytes);
   // One buffer for the keys and one for the rows: the keys are views of it, nothing is allocated per value.
   const keys = Buffer.allocUnsafe(keyBytes);
   const blob = Buffer.allocUnsafe(blobBytes);
@@ -103,6 +110,37 @@ function packedRowsArgs(
   args[end - start + 2] = flags.ttlMs;
   args[end - start + 3] = blob;
   return args;
+}
+
+/** larderPutPackedBlob's arguments (see packedRowsArgs): force, ttl, and keys and rows in one blob. */
+function blobArgs(
+  codec: ViewCodec,
+  flags: { readonly force: string; readonly ttlMs: string },
+  rows: readonly OnlineWriteRow[],
+  start: number,
+  end: number,
+  sizes: readonly number[],
+  bytes: number,
+): RedisArg[] {
+  const prefix = codec.prefix;
+  const blob = Buffer.allocUnsafe(bytes + (end - start) * KEY_HEADER_BYTES);
+  let pos = 0;
+  for (let r = start; r < end; r++) {
+    const row = rows[r]!;
+    blob.writeUInt32LE(prefix.length + row.entityKey.length, pos);
+    blob.set(prefix, pos + KEY_HEADER_BYTES);
+    blob.set(row.entityKey, pos + KEY_HEADER_BYTES + prefix.length);
+    pos += KEY_HEADER_BYTES + prefix.length + row.entityKey.length;
+    const size = sizes[r - start]!;
+    blob[pos] = size > 0 ? 1 : 0;
+    blob.writeUInt32LE(Math.abs(size), pos + 1);
+    const spanned = spannedValuesOf(row);
+    pos =
+      spanned === undefined
+        ? writePackedRow(blob, pos + ROW_HEADER_BYTES, row.eventTimeMs, codec.hashes, row.values)
+        : writePackedSpans(blob, pos + ROW_HEADER_BYTES, row.eventTimeMs, codec.hashes, spanned);
+  }
+  return [flags.force, flags.ttlMs, blob];
 }
 
 /** The larder layout's reads from the raw MGET connection (raw-mget-connection.ts). */
@@ -176,13 +214,13 @@ export function createLarderLayout(
     },
     queueWrites(batch, view, rows, cluster) {
       const codec = codecOf(view);
-      // A Cluster takes one key per call (keys of one call must share a hash slot).
+      // A Cluster takes one declared key per call (keys of one call must share a hash slot, and the
+      // cluster routes by them); a standalone or Sentinel Redis takes the keys inside the blob.
       const perCall = cluster ? 1 : ROWS_PER_SCRIPT_CALL;
+      const script = cluster ? SCRIPT.putPackedRows : SCRIPT.putPackedBlob;
       for (let start = 0; start < rows.length; start += perCall) {
-        batch.add(
-          SCRIPT.putPackedRows,
-          packedRowsArgs(codec, flags, rows, start, Math.min(rows.length, start + perCall)),
-        );
+        const end = Math.min(rows.length, start + perCall);
+        batch.add(script, packedRowsArgs(codec, flags, rows, start, end, !cluster));
       }
     },
     async *scanEntityKeys(client, view) {
