@@ -1,6 +1,6 @@
-import { coerceJsonToValue } from "@larder/core";
 import { ValueType, type Value } from "@larder/gen/es/larder/types/v1/value_pb";
 import { createEntityKeyEncoder } from "@larder/serving";
+import { valueFromPlain } from "../historical/batch-values.js";
 import type { OfflineColumn } from "../offline-store/offline-store.js";
 
 // Feast v3 entity keys (feast-contracts §5h) written straight from offline column values: u32 LE count ‖
@@ -66,7 +66,7 @@ export function createEntityKeyWriter(joinKeys: readonly OfflineColumn[], viewNa
     for (let k = 0; k < types.length; k++) {
       const size = fastSize(types[k]!, columns[k]![r]);
       if (size < 0) {
-        for (let j = 0; j < types.length; j++) values[j] = coerceJsonToValue(columns[j]![r], types[j]!, wheres[j]!);
+        for (let j = 0; j < types.length; j++) values[j] = valueFromPlain(columns[j]![r], types[j]!, wheres[j]!);
         return generic(values);
       }
       sizes[k] = size;

@@ -1,13 +1,13 @@
 import { toBinary } from "@bufbuild/protobuf";
-import { coerceJsonToValue } from "@larder/core";
 import { ValueSchema, ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
+import { valueFromPlain } from "../historical/batch-values.js";
 import type { ValueArena } from "./value-arena.js";
 
 // Serialized larder.types.v1.Value bytes written straight from offline column values, one writer chosen
 // per column. Building a protobuf-es Value per cell and toBinary-ing it cost ≈ 7 µs per value (most of a
 // 10-feature row's 74 µs). The common scalar inputs are written by hand; anything else (other types,
 // lenient inputs such as integer strings, out-of-range values) goes through the generic path, so the
-// bytes and errors stay those of coerceJsonToValue + toBinary (checked by a property test).
+// bytes and errors stay those of valueFromPlain + toBinary (checked by a property test).
 
 /** Appends the serialized Value of one column value (nothing for null: an unset Value is empty). */
 export type ValueWriter = (arena: ValueArena, raw: unknown) => void;
@@ -29,11 +29,14 @@ const TAG_BOOL = 0x38;
 
 const encoder = new TextEncoder();
 
-/** The generic path: coerce to a Value as the REST and push paths do, then protobuf-es toBinary. */
+/**
+ * The generic path: the batch value as a Value (valueFromPlain: coerced as the REST and push paths do, and
+ * timestamps, which batches hold as epoch milliseconds, as seconds), then protobuf-es toBinary.
+ */
 function genericWriter(type: ValueType, where: string): ValueWriter {
   return (arena, raw) => {
     if (raw === null || raw === undefined) return;
-    arena.append(toBinary(ValueSchema, coerceJsonToValue(raw, type, where)));
+    arena.append(toBinary(ValueSchema, valueFromPlain(raw, type, where)));
   };
 }
 

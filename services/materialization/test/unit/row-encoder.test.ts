@@ -8,12 +8,16 @@ import { createEntityKeyWriter } from "../../src/engine/entity-key-writer.js";
 import { createRowEncoder } from "../../src/engine/row-encoder.js";
 import { ValueArena } from "../../src/engine/value-arena.js";
 import { createValueWriter } from "../../src/engine/value-writers.js";
+import { valueFromPlain } from "../../src/historical/batch-values.js";
 import type { MaterializableView } from "../../src/engine/view-plan.js";
 
-/** The generic path the hand writers must match: a Value per cell, then toBinary (or the error it throws). */
+/**
+ * The generic path the hand writers must match: a Value per cell as the batch convention reads it
+ * (valueFromPlain: timestamps are epoch ms in batches), then toBinary (or the error it throws).
+ */
 function genericBytes(raw: unknown, type: ValueType): Buffer | string {
   try {
-    return Buffer.from(toBinary(ValueSchema, coerceJsonToValue(raw ?? null, type, "v.f")));
+    return Buffer.from(toBinary(ValueSchema, valueFromPlain(raw ?? null, type, "v.f")));
   } catch (error) {
     return (error as Error).message;
   }
@@ -62,7 +66,7 @@ const OTHER_TYPES = [ValueType.UNIX_TIMESTAMP, ValueType.INT64_LIST, ValueType.D
 
 describe("createValueWriter", () => {
   it.each([...FAST_TYPES, ...OTHER_TYPES].map((type) => [ValueType[type], type] as const))(
-    "writes the bytes (or throws the error) of coerceJsonToValue + toBinary for %s",
+    "writes the bytes (or throws the error) of valueFromPlain + toBinary for %s",
     (_name, type) => {
       fc.assert(
         fc.property(anyInput, (raw) => {
@@ -112,9 +116,7 @@ describe("createEntityKeyWriter", () => {
         );
         const expected = ((): Buffer | string => {
           try {
-            return generic(
-              cells.map(([type, raw], i) => coerceJsonToValue(raw ?? null, type, `v.${joinKeys[i]!.name}`)),
-            );
+            return generic(cells.map(([type, raw], i) => valueFromPlain(raw ?? null, type, `v.${joinKeys[i]!.name}`)));
           } catch (error) {
             return (error as Error).message;
           }
