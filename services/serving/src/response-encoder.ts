@@ -100,23 +100,29 @@ function writeUtf8(out: Buffer, at: number, text: string, length: number): numbe
 /** The packed `2: statuses` payload of a statuses array. */
 function statusSection(statuses: readonly number[]): Buffer {
   let size = 0;
-  for (const status of statuses) size += status >= 0 && status < 0x80 ? 1 : varintSize(status);
+  for (let i = 0; i < statuses.length; i++) {
+    const status = statuses[i]!;
+    size += status >= 0 && status < 0x80 ? 1 : varintSize(status);
+  }
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
-  for (const status of statuses) pos = writeVarint(out, pos, status);
+  for (let i = 0; i < statuses.length; i++) pos = writeVarint(out, pos, statuses[i]!);
   return out;
 }
 
 /** The `3: event_timestamps` entries of a times array, concatenated. */
 function timeSection(timestampsMs: readonly number[]): Buffer {
   let size = 0;
-  for (const ms of timestampsMs) {
-    const body = timestampSize(ms);
+  for (let i = 0; i < timestampsMs.length; i++) {
+    const body = timestampSize(timestampsMs[i]!);
     size += 1 + varintSize(body) + body;
   }
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
-  for (const ms of timestampsMs) pos = writeTimestamp(out, pos, ms, timestampSize(ms));
+  for (let i = 0; i < timestampsMs.length; i++) {
+    const ms = timestampsMs[i]!;
+    pos = writeTimestamp(out, pos, ms, timestampSize(ms));
+  }
   return out;
 }
 
