@@ -12,7 +12,7 @@ import { createEntityKeyEncoder, type EntityKeyEncoder } from "./entity-key/seri
 import type { OnlineReadRequest, OnlineRow, OnlineStore } from "./online-store/online-store.js";
 import { columnStatuses, rowStatuses } from "./column-statuses.js";
 import { ReadColumn, columnValues, sharedRowSpans, type OutputColumn } from "./output-column.js";
-import { encodeNameField } from "./response-encoder.js";
+import { encodeNameField, rememberNamesSection } from "./response-encoder.js";
 import { encodeValueBytes } from "./value-encoder.js";
 import { storedValueToJson } from "./stored-value-json.js";
 import type { ResolvedRequest, ViewRead } from "./resolution.js";
@@ -38,15 +38,31 @@ const NULL_VALUE = create(ValueSchema);
 interface NameFields {
   readonly outputs: readonly Uint8Array[];
   readonly joinKeys: ReadonlyMap<string, Uint8Array>;
+  /** Whole `feature_names` payloads by the echoed join keys (names joined by NUL), built on first use. */
+  readonly sections: Map<string, Uint8Array>;
 }
 const nameFields = new WeakMap<ResolvedRequest, NameFields>();
+
+/** The answer's whole `feature_names` payload: the same for every call of this shape and echoed keys. */
+function namesSection(fields: NameFields, all: readonly OutputColumn[], echoedCount: number): Uint8Array {
+  let key = "";
+  for (let c = 0; c < echoedCount; c++) key = c === 0 ? all[c]!.name : `${key}\u0000${all[c]!.name}`;
+  let section = fields.sections.get(key);
+  if (section === undefined) {
+    const parts: Uint8Array[] = [];
+    for (let c = 0; c < echoedCount; c++) parts.push(fields.joinKeys.get(all[c]!.name)!);
+    section = Buffer.concat([...parts, ...fields.outputs]);
+    fields.sections.set(key, section);
+  }
+  return section;
+}
 
 function nameFieldsFor(resolved: ResolvedRequest): NameFields {
   let fields = nameFields.get(resolved);
   if (fields === undefined) {
     const joinKeys = new Map<string, Uint8Array>();
     for (const column of resolved.joinKeyColumns) joinKeys.set(column, encodeNameField(column));
-    fields = { outputs: resolved.outputNames.map(encodeNameField), joinKeys };
+    fields = { outputs: resolved.outputNames.map(encodeNameField), joinKeys, sections: new Map() };
     nameFields.set(resolved, fields);
   }
   return fields;
@@ -236,5 +252,6 @@ export async function readOnlineFeatures(store: OnlineStore, input: OnlineReadIn
     const times = new Array<number>(rows).fill(0);
     all[echoed++] = new ReadColumn(column, fields.joinKeys.get(column), statuses, times, values);
   }
+  rememberNamesSection(all, namesSection(fields, all, echoedCount));
   return all;
 }

@@ -250,6 +250,18 @@ export function encodeNameField(name: string): Uint8Array {
 const NO_BYTES: Buffer = Buffer.alloc(0);
 
 /**
+ * `feature_names` payloads (every column's nameField, concatenated) of answers whose builder knew it
+ * (online-read.ts caches one per request shape): the encoder then copies it once instead of per column.
+ * Keyed by the answer array itself, so an answer built or changed elsewhere is never given one.
+ */
+const namesSections = new WeakMap<readonly OutputColumn[], Uint8Array>();
+
+/** Tells the encoder the `feature_names` payload of `columns` (their nameFields, concatenated in order). */
+export function rememberNamesSection(columns: readonly OutputColumn[], section: Uint8Array): void {
+  namesSections.set(columns, section);
+}
+
+/**
  * Encodes a GetOnlineFeaturesResponse straight from output columns:
  * `1: metadata { 1: feature_names { 1: repeated string } }`, then per column
  * `2: results { 1: repeated Value; 2: packed FieldStatus; 3: repeated Timestamp }`.
@@ -263,19 +275,22 @@ export function encodeOnlineResponse(columns: readonly OutputColumn[]): Uint8Arr
   let statusBytes: Buffer = NO_BYTES;
   let timesOf: readonly number[] | undefined;
   let timeBytes: Buffer = NO_BYTES;
-  const nameBytes = new Array<number>(count);
+  const section = namesSections.get(columns);
+  const nameBytes = section === undefined ? new Array<number>(count) : undefined;
   const resultBytes = new Array<number>(count);
-  let names = 0;
+  let names = section === undefined ? 0 : section.length;
   let total = 0;
   for (let c = 0; c < count; c++) {
     const column = columns[c]!;
-    const field = column.nameField;
-    if (field !== undefined) {
-      names += field.length;
-    } else {
-      const nameLength = utf8Length(column.name);
-      nameBytes[c] = nameLength;
-      names += 1 + varintSize(nameLength) + nameLength;
+    if (nameBytes !== undefined) {
+      const field = column.nameField;
+      if (field !== undefined) {
+        names += field.length;
+      } else {
+        const nameLength = utf8Length(column.name);
+        nameBytes[c] = nameLength;
+        names += 1 + varintSize(nameLength) + nameLength;
+      }
     }
     if (column.statuses !== statusesOf) {
       statusesOf = column.statuses;
@@ -299,7 +314,11 @@ export function encodeOnlineResponse(columns: readonly OutputColumn[]): Uint8Arr
   pos = writeVarint(out, pos, featureNames);
   out[pos++] = TAG_1_LEN;
   pos = writeVarint(out, pos, names);
-  for (let c = 0; c < count; c++) {
+  if (section !== undefined) {
+    out.set(section, pos);
+    pos += section.length;
+  }
+  for (let c = 0; nameBytes !== undefined && c < count; c++) {
     const column = columns[c]!;
     const field = column.nameField;
     if (field !== undefined) {
