@@ -9,6 +9,7 @@ import {
   type RestRoute,
 } from "@larder/core";
 import type { FeatureLogHook } from "./feature-logging/feature-logger.js";
+import { renderResponseJson } from "./response-json.js";
 import { storedValueToJson } from "./stored-value-json.js";
 import type { OnlineFeatures } from "./online-features.js";
 import type { OutputColumn } from "./online-read.js";
@@ -101,11 +102,11 @@ export function feastRestRoutes(
           order.push(name);
         }
         const result = await features.read(kind, fullFeatureNames, columns, order, request.signal);
-        const json = renderResponse(result);
+        const data = renderResponseJson(result);
         if (featureLog !== undefined && "service" in kind) {
           featureLog.record(kind.service, result, order, request.headers.get("x-request-id"));
         }
-        return { json };
+        return { raw: { contentType: "application/json", data } };
       },
     },
   ];
