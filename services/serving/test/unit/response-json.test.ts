@@ -34,7 +34,7 @@ const status = fc.constantFrom(
   FieldStatus.NOT_FOUND,
   FieldStatus.NULL_VALUE,
   FieldStatus.OUTSIDE_MAX_AGE,
-  FieldStatus.INVALID,
+  FieldStatus.UNSPECIFIED,
 );
 const time = fc.oneof(fc.constant(0), fc.integer({ min: -2e12, max: 4e12 }));
 
