@@ -93,9 +93,8 @@ function splitTarget(target: string): { path: string; query: () => URLSearchPara
  * A REST call's request and CallInfo: headers, signal and values are made when first read (most calls
  * read none of them), as the gRPC context does.
  */
-class RestCall implements CallInfo, RestRequest {
+class RestCall implements CallInfo {
   readonly protocol = "rest" as const;
-  body: unknown;
   private headerMap: Headers | undefined;
   private controller: AbortController | undefined;
   private contextValues: ContextValues | undefined;
@@ -134,6 +133,35 @@ class RestCall implements CallInfo, RestRequest {
   clientGone(): void {
     this.closed = true;
     this.controller?.abort();
+  }
+}
+
+/** The route's view of a call: the HTTP method (CallInfo's `method` is the RPC name) and the parsed body. */
+class RestCallRequest implements RestRequest {
+  constructor(
+    private readonly call: RestCall,
+    readonly method: string,
+    readonly body: unknown,
+  ) {}
+
+  get path(): string {
+    return this.call.path;
+  }
+
+  get query(): URLSearchParams {
+    return this.call.query;
+  }
+
+  get headers(): Headers {
+    return this.call.headers;
+  }
+
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
+
+  get values(): ContextValues {
+    return this.call.values;
   }
 }
 
@@ -214,17 +242,18 @@ export class RestRouter {
     let failure: unknown;
     try {
       entered = await enterAll(chain, call);
+      let body: unknown;
       if (req.method === "POST") {
         const bytes = await readBody(req, this.options.maxBodyBytes);
         if (bytes.length > 0) {
           try {
-            call.body = JSON.parse(bytes.toString("utf8"));
+            body = JSON.parse(bytes.toString("utf8"));
           } catch {
             throw new ConnectError("The request body is not valid JSON", Code.InvalidArgument);
           }
         }
       }
-      const response = await route.handler(call);
+      const response = await route.handler(new RestCallRequest(call, req.method ?? "GET", body));
       send(res, response);
     } catch (error) {
       failure = error;
