@@ -90,7 +90,7 @@ function splitTarget(target: string): { path: string; query: () => URLSearchPara
 }
 
 /**
- * A REST call's request and CallInfo: headers, signal and values are made when first read (most calls
+ * A REST call's CallInfo: headers, signal, values and query are made when first read (most calls
  * read none of them), as the gRPC context does.
  */
 class RestCall implements CallInfo {
