@@ -8,7 +8,7 @@ import { encodeNameField, encodeOnlineResponse } from "../../src/response-encode
 import { PackedOnlineRow } from "../../src/online-store/packed-online-row.js";
 import { encodePackedRow, spanPackedRow } from "../../src/online-store/packed-row.js";
 import { SlotTable } from "../../src/online-store/slot-table.js";
-import { ReadColumn, sharedRowSpans } from "../../src/output-column.js";
+import { ReadColumn, sharedRowSpans, type OutputColumn } from "../../src/output-column.js";
 
 const valueBytes = (x: number) => toBinary(ValueSchema, create(ValueSchema, { val: { case: "doubleVal", value: x } }));
 
@@ -40,6 +40,17 @@ function referenceEncode(columns: readonly Column[]): Uint8Array {
     w.join();
   }
   return w.finish();
+}
+
+/** Row-backed columns encode to the bytes of the same columns with their values materialized. */
+function expectSameAsMaterialized(columns: readonly OutputColumn[]): void {
+  const materialized = columns.map((c) => ({
+    name: c.name,
+    values: c.values,
+    statuses: c.statuses,
+    timestampsMs: c.timestampsMs,
+  }));
+  expect(Buffer.from(encodeOnlineResponse(columns))).toEqual(Buffer.from(referenceEncode(materialized)));
 }
 
 describe("encodeOnlineResponse", () => {
@@ -197,13 +208,7 @@ describe("encodeOnlineResponse", () => {
                 f,
               ),
           );
-          const materialized = columns.map((c) => ({
-            name: c.name,
-            values: c.values,
-            statuses: c.statuses,
-            timestampsMs: c.timestampsMs,
-          }));
-          expect(Buffer.from(encodeOnlineResponse(columns))).toEqual(Buffer.from(referenceEncode(materialized)));
+          expectSameAsMaterialized(columns);
         },
       ),
       { numRuns: 300 },
@@ -247,13 +252,7 @@ describe("encodeOnlineResponse", () => {
                 shared,
               ),
           );
-          const materialized = columns.map((c) => ({
-            name: c.name,
-            values: c.values,
-            statuses: c.statuses,
-            timestampsMs: c.timestampsMs,
-          }));
-          expect(Buffer.from(encodeOnlineResponse(columns))).toEqual(Buffer.from(referenceEncode(materialized)));
+          expectSameAsMaterialized(columns);
         },
       ),
       { numRuns: 300 },
