@@ -65,6 +65,13 @@ function medianRun(runs: readonly Saturation[]): Saturation | undefined {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 const FIXED_RATE_SECONDS = 5;
+/**
+ * Calls at the fixed rate before the measured ones. The fixed load follows the saturation runs, and V8
+ * re-optimizes for the new traffic for about 2.5 s (deopts in node:http2, streams, grpc-js): measured
+ * second by second at 1×50, 1,000/s, the first three seconds had 30–48, 30–56 and 6–23 calls over 1 ms,
+ * the following seconds 4–7 each. The p99 is read in the steady state; every server gets the same warm-up.
+ */
+const FIXED_WARMUP_SECONDS = 5;
 const FLOOR_SECONDS = 3;
 /** wrk's keep-alive connections for REST, as many as gRPC's calls in flight for the 1×50 shape (4 × 16). */
 const REST_CONNECTIONS = 64;
@@ -193,6 +200,7 @@ async function fixedRate(server: Server, requestFile: string, responseBytes: num
     String(responseBytes),
     String(rate),
     String(FIXED_RATE_SECONDS),
+    String(FIXED_WARMUP_SECONDS),
   ];
   const pid = server.child.pid;
   const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
@@ -520,7 +528,7 @@ function report(results: readonly ShapeResult[], floors: readonly Floor[]): bool
   lines.push("");
   lines.push(
     `Fixed load (open loop, one HTTP/2 connection, ${goTools === undefined ? "bench/fixed-rate-client.ts (Node)" : "bench/go/fixedrate (grpc-go)"} on core 1), ` +
-      "ms from send to answer; 'from schedule' adds the client's own lag; the baselines run at the same rate " +
+      `after ${FIXED_WARMUP_SECONDS} s of warm-up at the same rate, ms from send to answer; 'from schedule' adds the client's own lag; the baselines run at the same rate ` +
       "(method floor: a grpc-go server answering the same bytes, bench/go/echo):",
   );
   lines.push("");

@@ -1,5 +1,6 @@
 import type { FieldStatus } from "@larder/gen/es/larder/serving/v1/serving_service_pb";
 import type { OnlineRow } from "./online-store/online-store.js";
+import { takeInt32Array } from "./online-store/slabs.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -27,7 +28,7 @@ export interface ColumnRows {
 export function sharedRowSpans(rows: readonly (OnlineRow | undefined)[]): SharedRowSpans | undefined {
   let source: Uint8Array | undefined;
   let spans: Int32Array | undefined;
-  const rowBase = new Int32Array(rows.length);
+  const rowBase = takeInt32Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (row === undefined) {

@@ -3,6 +3,7 @@ import { connect as connectTls } from "node:tls";
 import { UnavailableError } from "@larder/core";
 import { REDIS_UNAVAILABLE_MESSAGE, mapRedisError } from "./redis-errors.js";
 import { RespSpanParser, type RespReply } from "./resp-span-parser.js";
+import { ByteSlab } from "./slabs.js";
 
 // The hot read path's own connection to a standalone Redis: MGETs written as raw RESP and their replies
 // read as spans of one buffer (resp-span-parser.ts), bypassing ioredis's per-command objects, timer and
@@ -54,6 +55,8 @@ export const RAW_READS_CLIENT_NAME = "larder-raw-reads";
 /** Keys past which a batch goes out at once instead of waiting for the end of the event-loop turn. */
 const MAX_KEYS_PER_MGET = 4096;
 const MGET_HEADER = Buffer.from("\r\n$4\r\nMGET\r\n", "latin1");
+/** The plain-TCP socket's one read buffer (Node reads into it instead of a new ArrayBuffer per read). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** `*<n>\r\n`-style header bytes of a number. */
 function headerLength(n: number): number {
@@ -103,9 +106,13 @@ export class RawMgetConnection {
   private waiters: Waiter[] = [];
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
+  private readonly readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
   constructor(private readonly options: RawMgetOptions) {
-    this.parser = new RespSpanParser((reply) => this.answer(reply));
+    // Over plain TCP the socket reads into one reused buffer and replies are copied out into slabs:
+    // a new ArrayBuffer per read costs the young-generation GC a sweep each (slabs.ts). TLS sockets
+    // read as streams (one buffer per chunk, owned by the parser).
+    this.parser = new RespSpanParser((reply) => this.answer(reply), options.tls ? undefined : new ByteSlab());
     // One coarse timer for every command (they share one timeout and are answered in order) instead of a
     // timer per command: a command fails between 1× and 1.2× the timeout.
     this.ticker = setInterval(() => this.expire(), Math.max(5, Math.round(options.commandTimeoutMs / 5)));
@@ -202,7 +209,26 @@ export class RawMgetConnection {
   private connect(): void {
     if (this.closed) return;
     const { host, port } = this.options;
-    const socket = this.options.tls ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
+    const feed = (chunk: Buffer): void => {
+      try {
+        this.parser.feed(chunk);
+      } catch (error) {
+        socket.destroy(error as Error);
+      }
+    };
+    const socket = this.options.tls
+      ? connectTls({ host, port, servername: host })
+      : connectTcp({
+          host,
+          port,
+          onread: {
+            buffer: this.readBuffer,
+            callback: (bytes) => {
+              feed(this.readBuffer.subarray(0, bytes));
+              return true;
+            },
+          },
+        });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.options.connectTimeoutMs, () => socket.destroy(new Error("connect ETIMEDOUT")));
@@ -211,13 +237,7 @@ export class RawMgetConnection {
       this.connected = true;
       this.handshake(socket);
     });
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        this.parser.feed(chunk);
-      } catch (error) {
-        socket.destroy(error as Error);
-      }
-    });
+    if (this.options.tls) socket.on("data", feed);
     socket.on("error", (error: Error) => this.options.onError(error));
     socket.once("close", () => this.closedSocket(socket));
   }

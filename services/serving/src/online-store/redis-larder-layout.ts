@@ -15,6 +15,7 @@ import { escapeGlob, scanKeys, startBatch, type RedisArg } from "./redis-batch.j
 import { identityCache, type RedisLayout } from "./redis-layout.js";
 import { SCRIPT } from "./redis-scripts.js";
 import { SlotTable } from "./slot-table.js";
+import { takeInt32Array } from "./slabs.js";
 
 // Larder's layout: one STRING per (project, view, entity key), key = "<project>:<view>:" ‖ entity key,
 // value = the packed row (packed-row.ts). One GET per entity key instead of an N-field HMGET makes reads
@@ -182,7 +183,7 @@ export function createLarderLayout(
       const count = request.features.length;
       const keys = request.entityKeys.length;
       // One span array for the whole request: rows point into the replies, nothing is made per value.
-      const spans = new Int32Array(keys * 2 * count).fill(-1);
+      const spans = takeInt32Array(keys * 2 * count).fill(-1);
       const rows = new Array<PackedOnlineRow | undefined>(keys);
       for (let j = 0; j < keys; j++) {
         const reply = replies[offset + j];
@@ -201,7 +202,7 @@ export function createLarderLayout(
       const keys = request.entityKeys.length;
       const { buffer, spans: at } = reply;
       // As decodeRead, but every row is a span of the one reply buffer: no Buffer per entity key either.
-      const spans = new Int32Array(keys * 2 * count).fill(-1);
+      const spans = takeInt32Array(keys * 2 * count).fill(-1);
       const rows = new Array<PackedOnlineRow | undefined>(keys);
       for (let j = 0; j < keys; j++) {
         const from = at[2 * (offset + j)]!;

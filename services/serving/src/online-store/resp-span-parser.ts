@@ -5,6 +5,8 @@
 // It reads the replies of the commands the raw read connection sends: arrays of bulk strings (or nil),
 // a single bulk string, simple strings, errors and integers. Anything else is a protocol error.
 
+import { takeInt32Array, type ByteSlab } from "./slabs.js";
+
 /** An array (or single) bulk-string reply: element `i` is `buffer[spans[2i] .. spans[2i + 1])`, nil when the start is -1. */
 export interface SpanReply {
   readonly kind: "spans";
@@ -74,7 +76,14 @@ export class RespSpanParser {
   /** What the reply being read is once complete (a spans reply takes its buffer at the end). */
   private pending: { kind: "spans" } | Exclude<RespReply, SpanReply> = SPANS;
 
-  constructor(private readonly onReply: (reply: RespReply) => void) {}
+  /**
+   * With `copies`, chunks are borrowed (a socket's one read buffer, refilled by the next read): every
+   * byte kept past `feed` is copied, a whole reply into the slab.
+   */
+  constructor(
+    private readonly onReply: (reply: RespReply) => void,
+    private readonly copies?: ByteSlab,
+  ) {}
 
   /** Forgets a partly read reply (the connection it came from is gone). */
   reset(): void {
@@ -137,7 +146,7 @@ export class RespSpanParser {
         case State.Text: {
           const cr = chunk.indexOf(CR, pos);
           const stop = cr < 0 ? end : cr;
-          this.text.push(chunk.subarray(pos, stop));
+          this.text.push(this.keep(chunk, pos, stop));
           pos = stop;
           if (cr >= 0) {
             pos++;
@@ -171,7 +180,7 @@ export class RespSpanParser {
     }
     if (this.state !== State.Type) {
       // The reply continues in the next chunk.
-      this.pieces.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+      this.pieces.push(this.keep(chunk, start, end));
       this.length += end - start;
     }
   }
@@ -183,7 +192,7 @@ export class RespSpanParser {
       case 0x2a: // *N
         if (n < 0) n = 0; // a nil array reads as no elements
         if (n > MAX_LENGTH) throw new RespProtocolError(`an array of ${n} elements`);
-        this.spans = new Int32Array(2 * n);
+        this.spans = takeInt32Array(2 * n);
         this.element = 0;
         this.elements = n;
         this.pending = SPANS;
@@ -222,6 +231,12 @@ export class RespSpanParser {
     }
   }
 
+  /** `chunk[start, end)` to keep past this feed: itself when chunks are owned, else a copy. */
+  private keep(chunk: Buffer, start: number, end: number): Buffer {
+    if (this.copies !== undefined) return Buffer.from(chunk.subarray(start, end));
+    return start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+  }
+
   /** Moves past an element; true when it was the reply's last. */
   private nextElement(): boolean {
     this.element++;
@@ -240,7 +255,7 @@ export class RespSpanParser {
     }
     let buffer: Buffer;
     if (this.pieces.length === 0) {
-      buffer = chunk.subarray(start, stop);
+      buffer = this.copies === undefined ? chunk.subarray(start, stop) : this.copies.copy(chunk, start, stop);
     } else {
       this.pieces.push(chunk.subarray(0, stop));
       buffer = Buffer.concat(this.pieces);

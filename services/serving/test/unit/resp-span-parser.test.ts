@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RespProtocolError, RespSpanParser, type RespReply } from "../../src/online-store/resp-span-parser.js";
+import { ByteSlab } from "../../src/online-store/slabs.js";
 
 /** A reply as a test describes it: bulk values (null = nil), or a line reply. */
 type Model =
@@ -72,6 +73,22 @@ function parseChunks(chunks: readonly Buffer[]): unknown[] {
   return replies;
 }
 
+/**
+ * As parseChunks, but as a socket with one read buffer feeds it: every chunk is copied into the same
+ * buffer, which is scribbled over after each feed, and the replies are only looked at after the last.
+ */
+function parseBorrowed(chunks: readonly Buffer[]): unknown[] {
+  const replies: RespReply[] = [];
+  const parser = new RespSpanParser((reply) => replies.push(reply), new ByteSlab());
+  const readBuffer = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
+  for (const chunk of chunks) {
+    chunk.copy(readBuffer);
+    parser.feed(readBuffer.subarray(0, chunk.length));
+    readBuffer.fill(0x2a);
+  }
+  return replies.map(view);
+}
+
 /** Splits `bytes` at the given cut points (sorted, deduplicated, within bounds). */
 function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
@@ -110,6 +127,7 @@ describe("RESP span parser", () => {
         (models, cuts) => {
           const bytes = Buffer.concat(models.map(encode));
           expect(parseChunks(split(bytes, cuts))).toEqual(models.map(expected));
+          expect(parseBorrowed(split(bytes, cuts))).toEqual(models.map(expected));
         },
       ),
       { numRuns: 500 },
@@ -129,8 +147,10 @@ describe("RESP span parser", () => {
     const want = models.map(expected);
     for (let cut = 0; cut <= bytes.length; cut++) {
       expect(parseChunks([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(want);
+      expect(parseBorrowed([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(want);
     }
     expect(parseChunks([...bytes].map((b) => Buffer.from([b])))).toEqual(want);
+    expect(parseBorrowed([...bytes].map((b) => Buffer.from([b])))).toEqual(want);
   });
 
   it("hands over a reply that arrived in one chunk as a view of it, without copying", () => {
@@ -140,6 +160,20 @@ describe("RESP span parser", () => {
       if (reply.kind === "spans") buffer = reply.buffer;
     }).feed(chunk);
     expect(buffer?.buffer).toBe(chunk.buffer);
+  });
+
+  it("copies replies of borrowed chunks out, consecutive ones into one slab", () => {
+    const chunk = Buffer.concat([
+      encode({ kind: "array", values: [Buffer.from("xyz"), null] }),
+      encode({ kind: "bulk", value: Buffer.from("abc") }),
+    ]);
+    const buffers: Buffer[] = [];
+    new RespSpanParser((reply) => {
+      if (reply.kind === "spans") buffers.push(reply.buffer);
+    }, new ByteSlab()).feed(chunk);
+    expect(buffers).toHaveLength(2);
+    expect(buffers[0]!.buffer).not.toBe(chunk.buffer);
+    expect(buffers[1]!.buffer).toBe(buffers[0]!.buffer);
   });
 
   it("refuses bytes that are not a reply it reads", () => {
