@@ -84,6 +84,28 @@ describe("raw MGET connection", () => {
     }
   });
 
+  it("keeps replies intact after later reads reuse the socket's read buffer, over 64 KB too", async () => {
+    // The socket reads into one 64 KB buffer: every reply is copied out of it, so replies held by callers
+    // must not change when later replies arrive, whether small (copied into a shared slab) or large.
+    const small = Array.from({ length: 40 }, (_, i) => `s${i}:${"x".repeat(i * 50)}`);
+    const large = Array.from({ length: 5 }, (_, i) => String.fromCharCode(97 + i).repeat(40_000));
+    for (const [i, value] of small.entries()) await redis.set(`keep:s${i}`, value);
+    for (const [i, value] of large.entries()) await redis.set(`keep:l${i}`, value);
+    const raw = open();
+    try {
+      await until(() => raw.ready, 2_000);
+      const held: { reply: MgetSpans; want: string[] }[] = [];
+      for (let round = 0; round < 30; round++) {
+        const names = round % 3 === 2 ? large.map((_, i) => `l${i}`) : [`s${round}`, `s${round + 5}`];
+        const want = round % 3 === 2 ? large : [small[round]!, small[round + 5]!];
+        held.push({ reply: await raw.mget([Buffer.from("keep:")], [names.map((n) => Buffer.from(n))]), want });
+      }
+      for (const { reply, want } of held) expect(valuesOf(reply, want.length)).toEqual(want);
+    } finally {
+      raw.close();
+    }
+  });
+
   it("authenticates with a user or a password, selects the database and names itself", async () => {
     await redis.call("ACL", "SETUSER", "reader", "on", ">secret", "~*", "+@all");
     await redis.call("CONFIG", "SET", "requirepass", "pw");
