@@ -2,7 +2,7 @@ import type { RedisOnlineStoreConfig } from "@larder/core";
 import { entityKeyHeader } from "../entity-key/serialize.js";
 import { decodeFeastTimestamp, encodeFeastTimestamp, splitEventTime } from "./feast-timestamp.js";
 import { feastFeatureField, feastTimestampField } from "./feature-hash.js";
-import type { OnlineView } from "./online-store.js";
+import type { OnlineView, OnlineWriteRow } from "./online-store.js";
 import { escapeGlob, scanKeys, startBatch, type RedisArg } from "./redis-batch.js";
 import { identityCache, type RedisLayout } from "./redis-layout.js";
 import { SCRIPT } from "./redis-scripts.js";
@@ -30,6 +30,45 @@ export function isFeastKeyOf(key: Buffer, header: Buffer, project: Buffer): bool
     pos += 8 + key.readUInt32LE(pos + 4);
   }
   return pos === end;
+}
+
+/** Rows per larderPutFeastBlob call (as the larder layout's blob script). */
+const ROWS_PER_BLOB = 250;
+
+/** larderPutFeastBlob's blob for `rows[start, end)` (redis-scripts.ts): every length a u32 LE. */
+function feastRowsBlob(codec: ViewCodec, rows: readonly OnlineWriteRow[], start: number, end: number): Buffer {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const add = (bytes: Uint8Array): void => {
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32LE(bytes.length, 0);
+    parts.push(length, bytes);
+    size += 4 + bytes.length;
+  };
+  const addCount = (n: number): void => {
+    const count = Buffer.allocUnsafe(4);
+    count.writeUInt32LE(n, 0);
+    parts.push(count);
+    size += 4;
+  };
+  for (let r = start; r < end; r++) {
+    const row = rows[r]!;
+    const { seconds, nanos } = splitEventTime(row.eventTimeMs);
+    add(Buffer.concat([row.entityKey, codec.project]));
+    add(Buffer.from(String(seconds), "latin1"));
+    add(Buffer.from(String(nanos), "latin1"));
+    add(encodeFeastTimestamp(row.eventTimeMs));
+    let present = 0;
+    for (const value of row.values) if (value !== undefined) present++;
+    addCount(present);
+    for (let i = 0; i < row.values.length; i++) {
+      const value = row.values[i];
+      if (value === undefined) continue;
+      add(codec.fields[i]!);
+      add(value);
+    }
+  }
+  return Buffer.concat(parts, size);
 }
 
 /** Creates the Feast-compatible layout; `keyTtlSeconds` becomes EXPIRE on every written key. */
@@ -68,9 +107,17 @@ export function createFeastLayout(config: Pick<RedisOnlineStoreConfig, "keyTtlSe
         return { eventTimeMs: decodeFeastTimestamp(ts), values };
       });
     },
-    queueWrites(batch, view, rows) {
+    queueWrites(batch, view, rows, cluster) {
       const codec = codecOf(view);
-      // One script call per key: a Feast hash holds every view of an entity, and its fields vary per row.
+      if (!cluster) {
+        // A standalone or Sentinel Redis takes up to ROWS_PER_BLOB rows per call, keys inside the blob.
+        for (let start = 0; start < rows.length; start += ROWS_PER_BLOB) {
+          const end = Math.min(rows.length, start + ROWS_PER_BLOB);
+          batch.add(SCRIPT.putFeastBlob, [codec.tsField, ttl, force, feastRowsBlob(codec, rows, start, end)]);
+        }
+        return;
+      }
+      // A Cluster routes by declared keys: one script call per key (its fields vary per row).
       for (const row of rows) {
         const { seconds, nanos } = splitEventTime(row.eventTimeMs);
         const args: RedisArg[] = [

@@ -111,12 +111,8 @@ end
 return written
 `;
 
-/**
- * Feast layout. KEYS[1] hash key; ARGV: ts field, new seconds, new nanos, new Timestamp bytes, ttl seconds
- * ('0' = none), force ('1'), then field/value pairs. The stored google.protobuf.Timestamp is decoded here
- * (field 1 seconds, field 2 nanos, varints; negative int64 varints are exact while they fit a double).
- */
-const PUT_FEAST_ROW = `${CHUNKED_CALL}
+/** Decodes a stored google.protobuf.Timestamp: timestamp(bytes) → seconds, nanos. */
+const FEAST_TIMESTAMP = `
 local function varint(s, pos)
   local groups = {}
   while pos <= #s and #groups < 10 do
@@ -153,6 +149,14 @@ local function timestamp(s)
   end
   return sec, nanos
 end
+`;
+
+/**
+ * Feast layout. KEYS[1] hash key; ARGV: ts field, new seconds, new nanos, new Timestamp bytes, ttl seconds
+ * ('0' = none), force ('1'), then field/value pairs. The stored google.protobuf.Timestamp is decoded here
+ * (field 1 seconds, field 2 nanos, varints; negative int64 varints are exact while they fit a double).
+ */
+const PUT_FEAST_ROW = `${CHUNKED_CALL}${FEAST_TIMESTAMP}
 if ARGV[6] ~= '1' then
   local old = redis.call('HGET', KEYS[1], ARGV[1])
   if old then
@@ -167,6 +171,57 @@ chunked('HSET', KEYS[1], args, 1)
 local ttl = tonumber(ARGV[5])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1
+`;
+
+/**
+ * larderPutFeastRow for many keys in one call, the keys inside the blob (standalone or Sentinel Redis only,
+ * as larderPutPackedBlob; a Cluster keeps one declared key per call). ARGV: ts field, ttl seconds ('0' =
+ * none), force ('1'), blob. Per row in the blob, every length a u32 LE: key ‖ seconds (decimal text) ‖
+ * nanos (decimal text) ‖ Timestamp bytes ‖ field count ‖ per field: name ‖ value. Each key is compared
+ * and set on its own, in order (newest event wins per key); returns how many rows were written.
+ */
+const PUT_FEAST_BLOB = `${CHUNKED_CALL}${FEAST_TIMESTAMP}
+local tsField = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local force = ARGV[3] == '1'
+local blob = ARGV[4]
+local pos = 1
+local function u32()
+  local b1, b2, b3, b4 = string.byte(blob, pos, pos + 3)
+  pos = pos + 4
+  return b1 + b2 * 256 + b3 * 65536 + b4 * 16777216
+end
+local function bytes()
+  local len = u32()
+  local s = string.sub(blob, pos, pos + len - 1)
+  pos = pos + len
+  return s
+end
+local written = 0
+while pos <= #blob do
+  local key = bytes()
+  local newSec = tonumber(bytes())
+  local newNanos = tonumber(bytes())
+  local args = { tsField, bytes() }
+  for _ = 1, u32() do
+    args[#args + 1] = bytes()
+    args[#args + 1] = bytes()
+  end
+  local newer = true
+  if not force then
+    local old = redis.call('HGET', key, tsField)
+    if old then
+      local sec, nanos = timestamp(old)
+      if newSec < sec or (newSec == sec and newNanos <= nanos) then newer = false end
+    end
+  end
+  if newer then
+    chunked('HSET', key, args, 1)
+    if ttl > 0 then redis.call('EXPIRE', key, ttl) end
+    written = written + 1
+  end
+end
+return written
 `;
 
 /**
@@ -194,6 +249,7 @@ export const SCRIPT = Object.freeze({
   putPackedRows: "larderPutPackedRows",
   putPackedBlob: "larderPutPackedBlob",
   putFeastRow: "larderPutFeastRow",
+  putFeastBlob: "larderPutFeastBlob",
   deleteFeastView: "larderDeleteFeastView",
 });
 
@@ -203,5 +259,6 @@ export function defineScripts(client: RedisClient): void {
   client.defineCommand(SCRIPT.putPackedRows, { lua: PUT_PACKED_ROWS });
   client.defineCommand(SCRIPT.putPackedBlob, { numberOfKeys: 0, lua: PUT_PACKED_BLOB });
   client.defineCommand(SCRIPT.putFeastRow, { numberOfKeys: 1, lua: PUT_FEAST_ROW });
+  client.defineCommand(SCRIPT.putFeastBlob, { numberOfKeys: 0, lua: PUT_FEAST_BLOB });
   client.defineCommand(SCRIPT.deleteFeastView, { numberOfKeys: 1, lua: DELETE_FEAST_VIEW });
 }
