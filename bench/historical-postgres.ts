@@ -1,6 +1,6 @@
-// `npm run bench -- historical-postgres [--entities E] [--rows R] [--views V]`: the historical benchmark on
+// `npm run bench -- historical-postgres [--entities E] [--rows R] [--views V] [--ttl-days D]`: the historical benchmark on
 // the PostgreSQL offline store. E entity rows (an entity SQL query) against V views of R rows each (tables
-// with no index, ttl 2 days, 5 features), through Larder's getHistoricalFeatures, beside a hand-written
+// with no index, ttl 2 days or D days (0 = none), 5 features), through Larder's getHistoricalFeatures, beside a hand-written
 // PostgreSQL query computing the same result (per view: join on the key within the ttl, DISTINCT ON the
 // entity row keeping the newest event time; LEFT JOINed back in entity order) read through a cursor by a
 // plain `pg` client. Each client runs in its own child process pinned to core 0; the server is not
@@ -45,6 +45,8 @@ interface Job {
   readonly url: string;
   readonly database: string;
   readonly views: number;
+  /** The views' ttl in days; 0 = none (every earlier row of a key is a candidate). */
+  readonly ttlDays: number;
 }
 
 interface PgChildResult extends ChildResult {
@@ -89,7 +91,7 @@ async function writeData(client: pg.Client, entityRows: number, rows: number, vi
   await client.query("ANALYZE");
 }
 
-function definitions(views: number) {
+function definitions(views: number, ttlDays: number) {
   const driver = new Entity({ name: "driver", joinKeys: [JOIN_KEY], valueType: ValueType.INT64 });
   const list = Array.from({ length: views }, (_, v) => {
     const source = new PostgreSQLSource({
@@ -100,7 +102,7 @@ function definitions(views: number) {
     return new FeatureView({
       name: viewName(v),
       entities: [driver],
-      ttl: `${TTL_DAYS}d`,
+      ...(ttlDays > 0 ? { ttl: `${ttlDays}d` } : {}),
       schema: Array.from({ length: FEATURES }, (_, i) => new Field({ name: featureName(v, i), dtype: types.Float64 })),
       source,
     });
@@ -108,8 +110,11 @@ function definitions(views: number) {
   return [driver, ...list];
 }
 
-/** The hand-written equivalent: per view, the newest row within the ttl per entity row (DISTINCT ON), kept in entity order. */
-export function handWrittenPostgres(views: number): string {
+/**
+ * The hand-written equivalent: per view, the newest row within the ttl per entity row (DISTINCT ON), kept
+ * in entity order; with no ttl, the same join without a lower bound (what Larder ran before its as-of join).
+ */
+export function handWrittenPostgres(views: number, ttlDays: number): string {
   const selects: string[] = [];
   const joins: string[] = [];
   for (let v = 0; v < views; v++) {
@@ -117,7 +122,8 @@ export function handWrittenPostgres(views: number): string {
     joins.push(
       `LEFT JOIN (SELECT DISTINCT ON (e.ord) e.ord, ${features.map((f) => `s.${f}`).join(", ")} ` +
         `FROM entities AS e JOIN ${viewName(v)} AS s ON s.${JOIN_KEY} = e.${JOIN_KEY} ` +
-        `AND s.event_timestamp <= e.event_timestamp AND s.event_timestamp >= e.event_timestamp - interval '${TTL_DAYS} days' ` +
+        `AND s.event_timestamp <= e.event_timestamp ` +
+        (ttlDays > 0 ? `AND s.event_timestamp >= e.event_timestamp - interval '${ttlDays} days' ` : "") +
         `ORDER BY e.ord, s.event_timestamp DESC) AS f${v} ON f${v}.ord = e.ord`,
     );
     selects.push(...features.map((f) => `f${v}.${f}`));
@@ -201,7 +207,7 @@ async function childSql(job: Job): Promise<PgChildResult> {
     const started = performance.now();
     const cpu = process.cpuUsage();
     await client.query("BEGIN");
-    await client.query(`DECLARE hand NO SCROLL CURSOR FOR ${handWrittenPostgres(job.views)}`);
+    await client.query(`DECLARE hand NO SCROLL CURSOR FOR ${handWrittenPostgres(job.views, job.ttlDays)}`);
     let rows = 0;
     for (;;) {
       const result = await client.query<unknown[]>({ text: "FETCH FORWARD 10000 FROM hand", rowMode: "array" });
@@ -240,6 +246,7 @@ export async function runHistoricalPostgresBenchmark(): Promise<number> {
   const entityRows = argValue("--entities", 100_000);
   const rows = argValue("--rows", 1_000_000);
   const views = argValue("--views", 3);
+  const ttlDays = argValue("--ttl-days", TTL_DAYS, 0);
   const suffix = randomBytes(4).toString("hex");
   const project = `benchhistpg_${suffix}`;
   const database = `larder_bench_hist_${suffix}`;
@@ -255,7 +262,7 @@ export async function runHistoricalPostgresBenchmark(): Promise<number> {
     console.log(
       `Larder historical retrieval benchmark on PostgreSQL — node ${process.version}, ${availableParallelism()} cores, ` +
         `${pinningAvailable() ? "each client pinned to core 0" : "UNPINNED"}, ${fmt(entityRows)} entity rows × ` +
-        `${views} views of ${fmt(rows)} rows (${FEATURES} features, ttl ${TTL_DAYS} d, ${fmt(KEYS)} keys, no indexes, ` +
+        `${views} views of ${fmt(rows)} rows (${FEATURES} features, ${ttlDays > 0 ? `ttl ${ttlDays} d` : "no ttl"}, ${fmt(KEYS)} keys, no indexes, ` +
         `no parallel workers)`,
     );
     const started = Date.now();
@@ -268,8 +275,8 @@ export async function runHistoricalPostgresBenchmark(): Promise<number> {
     }
     console.log(`wrote the tables (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     store = await FeatureStore.open({ config: benchConfig(project, url, repoPath), repoPath });
-    await store.apply(definitions(views));
-    const job: Job = { kind: "larder", project, repoPath, url, database, views };
+    await store.apply(definitions(views, ttlDays));
+    const job: Job = { kind: "larder", project, repoPath, url, database, views, ttlDays };
     // Baseline first, then Larder, then the baseline again: the better baseline is the one compared.
     const sql1 = await measure({ ...job, kind: "sql" });
     const larder = await measure(job);

@@ -222,11 +222,11 @@ export const fmt = (x: number, digits = 0): string =>
     ? x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "—";
 
-export function argValue(name: string, fallback: number): number {
+export function argValue(name: string, fallback: number, min = 1): number {
   const args = process.argv.slice(3);
   const at = args.indexOf(name);
   const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}`);
   return value;
 }
 

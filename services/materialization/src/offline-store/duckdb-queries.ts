@@ -97,7 +97,11 @@ export function historicalSql(entityTable: string, entityColumns: readonly strin
       `${d} AS (SELECT *${tiebreak ? `, ${sourceOrder} AS ${SOURCE_ORDER}` : ""} FROM s${index}` +
         ` WHERE ${TS} <= (SELECT max(${ENTITY_TS}) FROM ent)${lowest})`,
     );
-    const inside = ttl === undefined ? `${d}.${TS} IS NOT NULL` : `${d}.${TS} >= e.${ENTITY_TS} - ${ttl}`;
+    // An entity row without a time matches nothing (DuckDB's ASOF join matched one to a key's rows).
+    const inside =
+      ttl === undefined
+        ? `${d}.${TS} IS NOT NULL AND e.${ENTITY_TS} IS NOT NULL`
+        : `${d}.${TS} >= e.${ENTITY_TS} - ${ttl}`;
     const asOf = tiebreak ? `e.${ENTITY_ORDER} >= ${d}.${SOURCE_ORDER}` : `e.${ENTITY_TS} >= ${d}.${TS}`;
     const on = [...joinKeyConditions(view, read.joinKeyMap, "e", d, q), asOf].join(" AND ");
     joins.push(`ASOF LEFT JOIN ${d} ON ${on}`);
