@@ -91,3 +91,29 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
     },
   };
 }
+
+/** The part of an ioredis client scanAllKeys uses. */
+interface ScanningClient {
+  scanBuffer(
+    cursor: number | string,
+    match: "MATCH",
+    pattern: string,
+    count: "COUNT",
+    n: number,
+  ): Promise<[Buffer, Buffer[]]>;
+}
+
+/**
+ * Every key matching `pattern`, found by SCAN: KEYS walks the whole keyspace in one command and blocks a
+ * shared Redis for as long (seen at ≈16 ms with 52 k keys), SCAN in steps.
+ */
+export async function scanAllKeys(client: ScanningClient, pattern: string): Promise<Buffer[]> {
+  const found = new Map<string, Buffer>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scanBuffer(cursor, "MATCH", pattern, "COUNT", 1000);
+    for (const key of keys) found.set(key.toString("latin1"), key); // SCAN may return a key twice
+    cursor = next.toString();
+  } while (cursor !== "0");
+  return [...found.values()];
+}

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OnlineStore, OnlineView, OnlineWriteRow } from "../../src/online-store/online-store.js";
 import { STORE_KINDS, double, driverKey, driverView, hexOf, int64, uniqueProject } from "./online-store-fixture.js";
+import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 // Writes of many rows in one call: the larder layout sends one script call per chunk of rows (many keys per
 // EVALSHA), and rows may come in the spanned form of the materialization encoder. Every rule of a single-row
@@ -141,7 +142,7 @@ describe.each(STORE_KINDS)("OnlineStore.write of many rows on $name", (kind) => 
         ids.map((id) => spannedRow(driverKey(id), 1_000, [double(id), undefined, int64(id)])),
       );
       expect(result).toEqual({ written: 600, skipped: 0 });
-      const keys = await redis.keysBuffer(`*${view.project}*`);
+      const keys = await scanAllKeys(redis, `*${view.project}*`);
       const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
       expect(ttls).toHaveLength(600);
       for (const ttl of ttls) {

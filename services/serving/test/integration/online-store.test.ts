@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OnlineStore, OnlineView } from "../../src/online-store/online-store.js";
 import { STORE_KINDS, double, driverKey, driverView, hexOf, int64, uniqueProject } from "./online-store-fixture.js";
+import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 describe.each(STORE_KINDS)("OnlineStore on $name", (kind) => {
   const project = uniqueProject();
@@ -30,7 +31,7 @@ describe.each(STORE_KINDS)("OnlineStore on $name", (kind) => {
     if (kind.redisLayout !== undefined) {
       // Every key this run wrote is gone after teardown.
       const redis = new Redis({ host: "127.0.0.1", port: 6379 });
-      const left = await redis.keys(`*${project}*`);
+      const left = await scanAllKeys(redis, `*${project}*`);
       await redis.quit();
       expect(left).toEqual([]);
     }

@@ -15,6 +15,7 @@ import {
   redisConfig,
   uniqueProject,
 } from "./online-store-fixture.js";
+import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 /** The hash field Feast's Python writer uses (§5h), computed here independently of the store. */
 function feastField(view: string, feature: string): Buffer {
@@ -41,7 +42,7 @@ describe("Redis online store, feast layout, against Feast's bytes", () => {
 
   afterAll(async () => {
     await store.teardown([view, driverView(project, "other_view")]);
-    expect(await redis.keys(`*${project}*`)).toEqual([]);
+    expect(await scanAllKeys(redis, `*${project}*`)).toEqual([]);
     await store.close();
     await redis.quit();
   });

@@ -5,6 +5,7 @@ import { startBatch } from "../../src/online-store/redis-batch.js";
 import { createFeastLayout } from "../../src/online-store/redis-feast-layout.js";
 import { defineScripts } from "../../src/online-store/redis-scripts.js";
 import { double, driverKey, driverView, int64, uniqueProject } from "./online-store-fixture.js";
+import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 // The feast layout writes with one of two scripts: on a Cluster, larderPutFeastRow with its key declared
 // (one per call, so the cluster can route it); on a standalone or Sentinel Redis, larderPutFeastBlob with
@@ -30,7 +31,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const project of Object.values(projects)) {
-    const keys = await client.keysBuffer(`*${project}`);
+    const keys = await scanAllKeys(client, `*${project}`);
     if (keys.length > 0) await client.unlink(...keys);
   }
   client.disconnect();

@@ -5,6 +5,7 @@ import { startBatch } from "../../src/online-store/redis-batch.js";
 import { createLarderLayout, larderKeyPrefix } from "../../src/online-store/redis-larder-layout.js";
 import { defineScripts } from "../../src/online-store/redis-scripts.js";
 import { double, driverKey, driverView, int64, uniqueProject } from "./online-store-fixture.js";
+import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 // The larder layout writes with one of two scripts: on a Cluster, larderPutPackedRows with every key
 // declared (one per call, so the cluster can route it); on a standalone or Sentinel Redis,
@@ -23,7 +24,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  const keys = await client.keysBuffer(`${project}:*`);
+  const keys = await scanAllKeys(client, `${project}:*`);
   if (keys.length > 0) await client.unlink(...keys);
   client.disconnect();
 });
