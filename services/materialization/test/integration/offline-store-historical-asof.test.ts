@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValueType } from "@larder/gen/es/larder/types/v1/value_pb";
 import type { OfflineView } from "../../src/offline-store/offline-store.js";
 import { STORES, readOf } from "./offline-store-fixtures.js";
+import { seededRandom } from "../../../../test/harness/seeded-random.js";
 import { at, batchOf, collect, ts, type StoreHarness, type TableSpec } from "./offline-store-harness.js";
 
 // A view without a ttl joins every earlier row of its key; a ttl longer than all the data joins the same
@@ -10,18 +11,7 @@ import { at, batchOf, collect, ts, type StoreHarness, type TableSpec } from "./o
 // time broken by created time (distinct per key and time, so the winner is defined), entity times equal
 // to event times, entity rows before any row, unknown keys, entity rows without a time, duplicates.
 
-/** A small seeded generator (mulberry32): the same history on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = random(20261127);
+const next = seededRandom(20261127);
 const pick = (n: number): number => Math.floor(next() * n);
 const KEYS = 12;
 /** Event times on a half-hour grid over 20 hours, so entity times often equal event times. */

@@ -9,6 +9,7 @@ import { FeatureLogger } from "../../src/feature-logging/feature-logger.js";
 import type { LogBatch } from "../../src/feature-logging/log-rows.js";
 import type { OutputColumn } from "../../src/online-read.js";
 import { bytes, v } from "../serving-fixture.js";
+import { seededRandom } from "../../../../test/harness/seeded-random.js";
 
 const PROJECT = "p";
 
@@ -25,17 +26,6 @@ function registry(sampleRate: number): Registry {
       create(FeatureServiceSchema, { spec: { name: "unlogged", project: PROJECT } }),
     ],
   });
-}
-
-/** A deterministic uniform source (mulberry32), so sampling bounds are exact for a seed. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A response for driver `id`: the echoed join key, then conv_rate. */
@@ -117,7 +107,7 @@ describe("FeatureLogger", () => {
   });
 
   it("logs about a tenth of responses at sample rate 0.1", async () => {
-    const { logger, writer } = makeLogger(0.1, {}, { random: seeded(42) });
+    const { logger, writer } = makeLogger(0.1, {}, { random: seededRandom(42) });
     const n = 10_000;
     for (let i = 0; i < n; i++) logger.record("logged", response(i), ["driver_id"]);
     await logger.flush();
