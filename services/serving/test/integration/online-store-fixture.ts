@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { parseRedisConnectionString, type RedisOnlineStoreConfig } from "@larder/core";
 import { ValueSchema } from "@larder/gen/es/larder/types/v1/value_pb";
-import type { OnlineStore, OnlineView } from "../../src/online-store/online-store.js";
+import type { OnlineStore, OnlineView, OnlineWriteRow } from "../../src/online-store/online-store.js";
 import { createRedisOnlineStore } from "../../src/online-store/redis-online-store.js";
 import { createSqliteOnlineStore } from "../../src/online-store/sqlite-online-store.js";
 import { serializeEntityKey } from "../../src/entity-key/serialize.js";
@@ -81,3 +81,13 @@ export const int64 = (n: number): Uint8Array =>
 /** Hex of optional bytes, for readable assertions. */
 export const hexOf = (bytes: Uint8Array | undefined): string | undefined =>
   bytes === undefined ? undefined : Buffer.from(bytes).toString("hex");
+
+/** A write row of driver `id` at event time `t` (ms). */
+export const driverRow = (id: number, t: number, values: readonly (Uint8Array | undefined)[]): OnlineWriteRow => ({
+  entityKey: driverKey(id),
+  eventTimeMs: t,
+  values,
+});
+
+/** Values for every feature of driverView (conv_rate, acc_rate, trips), all derived from `n`. */
+export const driverValues = (n: number): Uint8Array[] => [double(n), double(n), int64(n)];

@@ -4,7 +4,7 @@ import type { OnlineView, OnlineWriteRow } from "../../src/online-store/online-s
 import { startBatch } from "../../src/online-store/redis-batch.js";
 import { createFeastLayout } from "../../src/online-store/redis-feast-layout.js";
 import { defineScripts } from "../../src/online-store/redis-scripts.js";
-import { double, driverKey, driverView, int64, uniqueProject } from "./online-store-fixture.js";
+import { double, driverKey, driverRow, driverValues, driverView, uniqueProject } from "./online-store-fixture.js";
 import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 // The feast layout writes with one of two scripts: on a Cluster, larderPutFeastRow with its key declared
@@ -36,13 +36,6 @@ afterAll(async () => {
   }
   client.disconnect();
 });
-
-const row = (id: number, t: number, values: readonly (Uint8Array | undefined)[]): OnlineWriteRow => ({
-  entityKey: driverKey(id),
-  eventTimeMs: t,
-  values,
-});
-const full = (n: number) => [double(n), double(n), int64(n)];
 
 /** A hash as sorted `field=value` hex pairs (undefined when the key is missing). */
 async function hashOf(key: Buffer): Promise<string[] | undefined> {
@@ -78,24 +71,32 @@ async function run(
 
 describe("feast layout write scripts: declared key (Cluster) and keys in the blob (standalone)", () => {
   const rounds: (readonly [string, OnlineWriteRow[]])[] = [
-    ["stats", [row(1, 1_000.5, full(1)), row(2, 5_000, full(5)), row(3, 1_000, full(30)), row(5, -1_500, full(50))]],
     [
       "stats",
       [
-        row(1, 3_000, full(3)), // newer: wins
-        row(1, 2_000, full(2)), // older than the row just written: skipped
-        row(1, 3_000, full(4)), // equal: skipped
-        row(2, 5_000.001, full(6)), // newer by a microsecond: wins
-        row(3, 2_000, [undefined, double(31), undefined]), // partial: the other fields stay
-        row(4, 1_000, [undefined, undefined, undefined]), // no value: only the timestamp
-        row(5, -1_400, full(51)), // before 1970, newer: wins
-        row(5, -1_600, full(52)), // before 1970, older: skipped
+        driverRow(1, 1_000.5, driverValues(1)),
+        driverRow(2, 5_000, driverValues(5)),
+        driverRow(3, 1_000, driverValues(30)),
+        driverRow(5, -1_500, driverValues(50)),
+      ],
+    ],
+    [
+      "stats",
+      [
+        driverRow(1, 3_000, driverValues(3)), // newer: wins
+        driverRow(1, 2_000, driverValues(2)), // older than the row just written: skipped
+        driverRow(1, 3_000, driverValues(4)), // equal: skipped
+        driverRow(2, 5_000.001, driverValues(6)), // newer by a microsecond: wins
+        driverRow(3, 2_000, [undefined, double(31), undefined]), // partial: the other fields stay
+        driverRow(4, 1_000, [undefined, undefined, undefined]), // no value: only the timestamp
+        driverRow(5, -1_400, driverValues(51)), // before 1970, newer: wins
+        driverRow(5, -1_600, driverValues(52)), // before 1970, older: skipped
       ],
     ],
     // Another view of the same entities: its own `_ts:` field and features in the same hashes.
-    ["other", [row(1, 500, full(7)), row(2, 500, full(8))]],
+    ["other", [driverRow(1, 500, driverValues(7)), driverRow(2, 500, driverValues(8))]],
     // 600 rows: several calls of the blob script, 600 of the declared one.
-    ["stats", Array.from({ length: 600 }, (_, i) => row(100 + i, 7_000, full(100 + i)))],
+    ["stats", Array.from({ length: 600 }, (_, i) => driverRow(100 + i, 7_000, driverValues(100 + i)))],
   ];
   const ids = [1, 2, 3, 4, 5, ...Array.from({ length: 600 }, (_, i) => 100 + i)];
 

@@ -4,7 +4,7 @@ import type { OnlineView, OnlineWriteRow } from "../../src/online-store/online-s
 import { startBatch } from "../../src/online-store/redis-batch.js";
 import { createLarderLayout, larderKeyPrefix } from "../../src/online-store/redis-larder-layout.js";
 import { defineScripts } from "../../src/online-store/redis-scripts.js";
-import { double, driverKey, driverView, int64, uniqueProject } from "./online-store-fixture.js";
+import { double, driverKey, driverRow, driverValues, driverView, uniqueProject } from "./online-store-fixture.js";
 import { scanAllKeys } from "../../../../test/harness/redis.js";
 
 // The larder layout writes with one of two scripts: on a Cluster, larderPutPackedRows with every key
@@ -29,13 +29,6 @@ afterAll(async () => {
   client.disconnect();
 });
 
-const row = (id: number, t: number, values: readonly (Uint8Array | undefined)[]): OnlineWriteRow => ({
-  entityKey: driverKey(id),
-  eventTimeMs: t,
-  values,
-});
-const full = (n: number) => [double(n), double(n), int64(n)];
-
 /** Writes `rounds` one after the other through one script variant; returns the counts and stored rows. */
 async function run(
   view: OnlineView,
@@ -59,17 +52,17 @@ async function run(
 
 describe("larder layout write scripts: declared keys (Cluster) and keys in the blob (standalone)", () => {
   const rounds: OnlineWriteRow[][] = [
-    [row(1, 1_000, full(1)), row(2, 5_000, full(5)), row(3, 1_000, full(30))],
+    [driverRow(1, 1_000, driverValues(1)), driverRow(2, 5_000, driverValues(5)), driverRow(3, 1_000, driverValues(30))],
     [
-      row(1, 3_000, full(3)), // newer: wins
-      row(1, 2_000, full(2)), // older than the row just written: skipped
-      row(1, 3_000, full(4)), // equal: skipped
-      row(2, 4_000, full(6)), // older: skipped
-      row(3, 2_000, [undefined, double(31), undefined]), // partial: merged with the stored entries
-      row(4, 1_000, [undefined, undefined, undefined]), // no value (OnlineStore.write filters these; the scripts store it)
+      driverRow(1, 3_000, driverValues(3)), // newer: wins
+      driverRow(1, 2_000, driverValues(2)), // older than the row just written: skipped
+      driverRow(1, 3_000, driverValues(4)), // equal: skipped
+      driverRow(2, 4_000, driverValues(6)), // older: skipped
+      driverRow(3, 2_000, [undefined, double(31), undefined]), // partial: merged with the stored entries
+      driverRow(4, 1_000, [undefined, undefined, undefined]), // no value (OnlineStore.write filters these; the scripts store it)
     ],
     // 600 rows: several calls of the blob script, 600 of the declared one.
-    Array.from({ length: 600 }, (_, i) => row(100 + i, 7_000, full(100 + i))),
+    Array.from({ length: 600 }, (_, i) => driverRow(100 + i, 7_000, driverValues(100 + i))),
   ];
   const ids = [1, 2, 3, 4, ...Array.from({ length: 600 }, (_, i) => 100 + i)];
 
